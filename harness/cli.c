@@ -1,0 +1,385 @@
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define MAX_THREADS 1024u
+#define MAX_PAGE_SIZE (1u << 30)
+/* The oracle logs page numbers in 32 bits. */
+#define MAX_PAGES 4294967295ull
+
+void cli_usage(FILE *out)
+{
+	fputs(
+"usage: snapbench [options]\n"
+"  -v, --variant LIST     comma-separated variant names, or 'all' (default: all\n"
+"                         that can run the workload)\n"
+"      --list             print each variant with its summary and exit\n"
+"  -p, --pages N          pages in the database            (default 16384)\n"
+"  -s, --page-size B      bytes per page, a multiple of 64 (default 4096)\n"
+"  -d, --duration S       measured seconds, decimals ok    (default 5)\n"
+"      --warmup S         unmeasured seconds first         (default 1)\n"
+"  -r, --readers N        long-reader threads              (default 1)\n"
+"      --scan N|F%        pages per read, or a percentage  (default 100%)\n"
+"      --scan-work W      touch | sum | verify             (default verify)\n"
+"      --read-pause MS    pause in the middle of each read (default 0)\n"
+"  -w, --writers N        writer threads                   (default 1)\n"
+"  -k, --write-pages K    pages per transaction, >= 2      (default 4)\n"
+"      --write-rate HZ    target commits/s, 0 = unbounded  (default 1000)\n"
+"      --hot F%           writes go to the first F% of pages (default 100%)\n"
+"      --lr-publish M     block | try (leftright only)     (default block)\n"
+"      --seed N           (default 1)\n"
+"  -o, --csv FILE         append one row per variant (header if the file is new)\n"
+"      --json FILE        write a JSON document with every figure and histogram\n"
+"      --timeline FILE    per-100-ms series: commits, reads, write p99,\n"
+"                         retained bytes, RSS\n"
+"      --calibrate        time a plain C loop summing an array of the database's\n"
+"                         size (the reference for --scan-work sum) and exit\n"
+"  -q, --quiet            no progress line and no table\n"
+"  -h, --help / --version\n"
+"exit status: 0 ok, 1 a consistency violation was found, 2 bad usage,\n"
+"             3 out of memory or another resource error\n", out);
+}
+
+static int bad(const char *flag, const char *accepts, const char *got)
+{
+	fprintf(stderr, "snapbench: %s: expected %s, got '%s'\n", flag, accepts,
+	        got);
+	return SB_EUSAGE;
+}
+
+static int parse_u64(const char *flag, const char *text, uint64_t min,
+                     uint64_t max, uint64_t *out)
+{
+	char accepts[96];
+	snprintf(accepts, sizeof accepts, "an integer from %llu to %llu",
+	         (unsigned long long)min, (unsigned long long)max);
+	if (!*text || *text == '-' || *text == '+')
+		return bad(flag, accepts, text);
+	char *end;
+	errno = 0;
+	unsigned long long value = strtoull(text, &end, 10);
+	if (errno || *end || value < min || value > max)
+		return bad(flag, accepts, text);
+	*out = value;
+	return 0;
+}
+
+static int parse_unsigned(const char *flag, const char *text, unsigned min,
+                          unsigned max, unsigned *out)
+{
+	uint64_t value;
+	int status = parse_u64(flag, text, min, max, &value);
+	if (status == 0)
+		*out = (unsigned)value;
+	return status;
+}
+
+/* A finite decimal in [min, max]; `min_open` excludes min itself. */
+static int parse_double(const char *flag, const char *text, double min,
+                        bool min_open, double max, const char *accepts,
+                        double *out)
+{
+	char *end;
+	errno = 0;
+	double value = strtod(text, &end);
+	if (!*text || errno || *end || !isfinite(value) || value < min ||
+	    (min_open && value == min) || value > max)
+		return bad(flag, accepts, text);
+	*out = value;
+	return 0;
+}
+
+/* "F%" or "F" with 0 < F <= 100. */
+static int parse_percent(const char *flag, const char *text, double *out)
+{
+	char buf[64];
+	size_t len = strlen(text);
+	if (len == 0 || len >= sizeof buf)
+		return bad(flag, "a percentage F% with 0 < F <= 100", text);
+	memcpy(buf, text, len + 1);
+	if (buf[len - 1] == '%')
+		buf[len - 1] = '\0';
+	double value;
+	if (parse_double(flag, buf, 0, true, 100, "", &value))
+		return bad(flag, "a percentage F% with 0 < F <= 100", text),
+		       SB_EUSAGE;
+	*out = value;
+	return 0;
+}
+
+static int parse_variants(const char *text, struct cli *cli)
+{
+	char *list = strdup(text);
+	if (!list) {
+		fprintf(stderr, "snapbench: out of memory\n");
+		exit(SB_ERESOURCE);
+	}
+	cli->variant_count = 0;
+	int status = 0;
+	char *save = NULL;
+	for (char *name = strtok_r(list, ",", &save); name && !status;
+	     name = strtok_r(NULL, ",", &save)) {
+		if (strcmp(name, "all") == 0) {
+			for (size_t i = 0; i < sb_variant_count &&
+			     cli->variant_count < CLI_MAX_VARIANTS; i++) {
+				cli->from_all[cli->variant_count] = true;
+				cli->variants[cli->variant_count++] = sb_variants[i];
+			}
+			continue;
+		}
+		const struct sb_variant *v = sb_variant_find(name);
+		if (!v) {
+			fprintf(stderr, "snapbench: --variant: unknown variant '%s' "
+			        "(snapbench --list shows them)\n", name);
+			status = SB_EUSAGE;
+		} else if (cli->variant_count == CLI_MAX_VARIANTS) {
+			fprintf(stderr, "snapbench: --variant: at most %d variants\n",
+			        CLI_MAX_VARIANTS);
+			status = SB_EUSAGE;
+		} else {
+			cli->variants[cli->variant_count++] = v;
+		}
+	}
+	if (!status && cli->variant_count == 0)
+		status = bad("--variant", "a comma-separated list of variant names "
+		             "or 'all'", text);
+	free(list);
+	return status;
+}
+
+enum {
+	OPT_LIST = 256, OPT_WARMUP, OPT_SCAN, OPT_SCAN_WORK, OPT_READ_PAUSE,
+	OPT_WRITE_RATE, OPT_HOT, OPT_LR_PUBLISH, OPT_SEED, OPT_JSON,
+	OPT_TIMELINE, OPT_VERSION, OPT_CALIBRATE,
+};
+
+static const struct option options[] = {
+	{"variant", required_argument, NULL, 'v'},
+	{"list", no_argument, NULL, OPT_LIST},
+	{"pages", required_argument, NULL, 'p'},
+	{"page-size", required_argument, NULL, 's'},
+	{"duration", required_argument, NULL, 'd'},
+	{"warmup", required_argument, NULL, OPT_WARMUP},
+	{"readers", required_argument, NULL, 'r'},
+	{"scan", required_argument, NULL, OPT_SCAN},
+	{"scan-work", required_argument, NULL, OPT_SCAN_WORK},
+	{"read-pause", required_argument, NULL, OPT_READ_PAUSE},
+	{"writers", required_argument, NULL, 'w'},
+	{"write-pages", required_argument, NULL, 'k'},
+	{"write-rate", required_argument, NULL, OPT_WRITE_RATE},
+	{"hot", required_argument, NULL, OPT_HOT},
+	{"lr-publish", required_argument, NULL, OPT_LR_PUBLISH},
+	{"seed", required_argument, NULL, OPT_SEED},
+	{"csv", required_argument, NULL, 'o'},
+	{"json", required_argument, NULL, OPT_JSON},
+	{"timeline", required_argument, NULL, OPT_TIMELINE},
+	{"calibrate", no_argument, NULL, OPT_CALIBRATE},
+	{"quiet", no_argument, NULL, 'q'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0},
+};
+
+/* The long name of the option getopt just saw, for messages. */
+static const char *flag_name(int opt)
+{
+	static char name[32];
+	for (const struct option *o = options; o->name; o++)
+		if (o->val == opt) {
+			snprintf(name, sizeof name, "--%s", o->name);
+			return name;
+		}
+	return "option";
+}
+
+static int parse_option(int opt, const char *arg, struct cli *cli,
+                        double *scan_pct, double *hot_pct, bool *scan_is_pct)
+{
+	struct run_config *run = &cli->run;
+	const char *flag = flag_name(opt);
+	uint64_t u64;
+	switch (opt) {
+	case 'v':
+		return parse_variants(arg, cli);
+	case OPT_LIST:
+		cli->list = true;
+		return 0;
+	case 'p':
+		return parse_u64(flag, arg, 1, MAX_PAGES, &run->pages);
+	case 's':
+		if (parse_u64(flag, arg, 64, MAX_PAGE_SIZE, &u64) || u64 % 64)
+			return bad(flag, "a multiple of 64 from 64 to 1073741824", arg);
+		run->page_size = (size_t)u64;
+		return 0;
+	case 'd':
+		return parse_double(flag, arg, 0, true, 1e7,
+		                    "seconds > 0 (decimals ok)", &run->duration_s);
+	case OPT_WARMUP:
+		return parse_double(flag, arg, 0, false, 1e7,
+		                    "seconds >= 0 (decimals ok)", &run->warmup_s);
+	case 'r':
+		return parse_unsigned(flag, arg, 0, MAX_THREADS, &run->readers);
+	case 'w':
+		return parse_unsigned(flag, arg, 0, MAX_THREADS, &run->writers);
+	case OPT_SCAN:
+		if (strchr(arg, '%')) {
+			*scan_is_pct = true;
+			return parse_percent(flag, arg, scan_pct);
+		}
+		*scan_is_pct = false;
+		return parse_u64(flag, arg, 1, MAX_PAGES, &run->scan_pages);
+	case OPT_SCAN_WORK:
+		for (int w = 0; w < 3; w++)
+			if (strcmp(arg, scan_work_names[w]) == 0) {
+				run->scan_work = (enum scan_work)w;
+				return 0;
+			}
+		return bad(flag, "touch, sum or verify", arg);
+	case OPT_READ_PAUSE:
+		return parse_double(flag, arg, 0, false, 1e10,
+		                    "milliseconds >= 0 (decimals ok)",
+		                    &run->read_pause_ms);
+	case 'k':
+		return parse_unsigned(flag, arg, 2, 1024, &run->write_pages);
+	case OPT_WRITE_RATE:
+		return parse_double(flag, arg, 0, false, 1e9,
+		                    "commits per second >= 0 (0 = unbounded)",
+		                    &run->write_rate);
+	case OPT_HOT:
+		return parse_percent(flag, arg, hot_pct);
+	case OPT_LR_PUBLISH:
+		if (strcmp(arg, "block") == 0)
+			run->publish = SB_PUBLISH_BLOCK;
+		else if (strcmp(arg, "try") == 0)
+			run->publish = SB_PUBLISH_TRY;
+		else
+			return bad(flag, "block or try", arg);
+		return 0;
+	case OPT_SEED:
+		return parse_u64(flag, arg, 0, UINT64_MAX, &run->seed);
+	case 'o':
+	case OPT_JSON:
+	case OPT_TIMELINE:
+		if (!*arg)
+			return bad(flag, "a file name", arg);
+		if (opt == 'o')
+			cli->csv_path = arg;
+		else if (opt == OPT_JSON)
+			cli->json_path = arg;
+		else
+			cli->timeline_path = arg;
+		return 0;
+	case OPT_CALIBRATE:
+		cli->calibrate = true;
+		return 0;
+	case 'q':
+		cli->quiet = true;
+		return 0;
+	case 'h':
+		cli->help = true;
+		return 0;
+	case OPT_VERSION:
+		cli->version = true;
+		return 0;
+	default:
+		return SB_EUSAGE; /* getopt has printed the problem */
+	}
+}
+
+static uint64_t pages_of_percent(uint64_t pages, double pct)
+{
+	uint64_t n = (uint64_t)ceil((double)pages * pct / 100.0);
+	if (n < 1)
+		n = 1;
+	return n > pages ? pages : n;
+}
+
+int cli_parse(int argc, char **argv, struct cli *cli)
+{
+	memset(cli, 0, sizeof *cli);
+	struct run_config *run = &cli->run;
+	run->pages = 16384;
+	run->page_size = 4096;
+	run->duration_s = 5;
+	run->warmup_s = 1;
+	run->readers = 1;
+	run->scan_work = SCAN_VERIFY;
+	run->writers = 1;
+	run->write_pages = 4;
+	run->write_rate = 1000;
+	run->seed = 1;
+	double scan_pct = 100, hot_pct = 100;
+	bool scan_is_pct = true, explicit_variants = false;
+
+	opterr = 0;
+	optind = 1;
+	int opt;
+	while ((opt = getopt_long(argc, argv, ":v:p:s:d:r:w:k:o:qh", options,
+	                          NULL)) != -1) {
+		if (opt == '?') {
+			fprintf(stderr, "snapbench: unknown option '%s' (snapbench "
+			        "--help lists them)\n", argv[optind - 1]);
+			return SB_EUSAGE;
+		}
+		if (opt == ':') {
+			fprintf(stderr, "snapbench: %s needs a value\n",
+			        argv[optind - 1]);
+			return SB_EUSAGE;
+		}
+		if (opt == 'v')
+			explicit_variants = true;
+		int status = parse_option(opt, optarg, cli, &scan_pct, &hot_pct,
+		                          &scan_is_pct);
+		if (status)
+			return status;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "snapbench: unexpected argument '%s' (options "
+		        "only; snapbench --help lists them)\n", argv[optind]);
+		return SB_EUSAGE;
+	}
+	if (run->pages * (uint64_t)run->page_size / run->page_size != run->pages ||
+	    run->pages > SIZE_MAX / run->page_size) {
+		fprintf(stderr, "snapbench: --pages x --page-size overflows the "
+		        "address space\n");
+		return SB_EUSAGE;
+	}
+	if (scan_is_pct)
+		run->scan_pages = pages_of_percent(run->pages, scan_pct);
+	else if (run->scan_pages > run->pages) {
+		fprintf(stderr, "snapbench: --scan: expected at most --pages (%llu) "
+		        "pages, got %llu\n", (unsigned long long)run->pages,
+		        (unsigned long long)run->scan_pages);
+		return SB_EUSAGE;
+	}
+	run->hot_pct = hot_pct;
+	run->hot_pages = pages_of_percent(run->pages, hot_pct);
+	if (run->writers > 0 && run->hot_pages < run->write_pages) {
+		fprintf(stderr, "snapbench: --write-pages: %u pages per transaction "
+		        "need at least %u hot pages, but --pages and --hot give %llu\n",
+		        run->write_pages, run->write_pages,
+		        (unsigned long long)run->hot_pages);
+		return SB_EUSAGE;
+	}
+	if (run->readers + run->writers == 0 && !cli->list && !cli->calibrate) {
+		fprintf(stderr, "snapbench: --readers and --writers are both 0: "
+		        "nothing to measure\n");
+		return SB_EUSAGE;
+	}
+	run->progress = !cli->quiet && isatty(STDERR_FILENO);
+	run->timeline = cli->timeline_path != NULL;
+	if (!explicit_variants) {
+		/* Default: every variant that can run this workload. */
+		for (size_t i = 0; i < sb_variant_count && i < CLI_MAX_VARIANTS; i++) {
+			cli->from_all[cli->variant_count] = true;
+			cli->variants[cli->variant_count++] = sb_variants[i];
+		}
+	}
+	return 0;
+}

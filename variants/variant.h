@@ -1,0 +1,155 @@
+/*
+ * variant.h — the one interface between the snapbench harness and a snapshot
+ * scheme ("variant").  The harness knows variants only through this file; a
+ * variant never includes a harness header.
+ *
+ * Data model (see DESIGN.md): a database of `pages` pages of `page_size` bytes.
+ * Writes happen in transactions, at most one in progress at a time: the variant
+ * serialises its writers (begin_write may block).  Commits are numbered 1, 2, 3,
+ * ... in commit order; the initial state is commit 0.  A read opens a snapshot,
+ * reads pages through it and closes it; it may last microseconds or hours.
+ *
+ * Contract of each operation:
+ *
+ *   open(config, &db, err, errlen)
+ *       Make a database whose page n initially holds what config->init_page
+ *       writes for n.  Returns SB_OK, SB_EUSAGE (the configuration is not one
+ *       this variant can run, e.g. `none` with readers and writers; err says
+ *       why) or SB_ERESOURCE (allocation or another resource failed; err says
+ *       which).  On failure nothing is left allocated.
+ *   close(db)
+ *       Free everything.  No thread may be inside any other operation.
+ *   thread_enter(db) / thread_exit(db)
+ *       Called by every thread that reads or writes, before its first and after
+ *       its last operation (RCU and epoch schemes register threads here).
+ *       thread_enter returns SB_OK or SB_ERESOURCE.
+ *   begin_read(db) -> snap
+ *       Open a snapshot.  Strict variants: it reflects every commit that
+ *       completed before begin_read was called.  Eventual variants may lag and
+ *       say so with `strict = false`.  NULL when a resource failed.
+ *   snapshot_commit(snap) -> number
+ *       The commit number the snapshot reflects; the oracle checks every page
+ *       read through the snapshot against it.
+ *   read_page(snap, n) -> const pointer
+ *       Page n as of the snapshot.  The pointer stays valid at least until the
+ *       next read_page on the same snapshot or end_read.
+ *   end_read(snap)
+ *       Close the snapshot; memory kept only for it becomes reclaimable.
+ *   begin_write(db) -> txn
+ *       Start the single write transaction; may block (that is writer stall).
+ *       NULL when a resource failed.
+ *   write_page(txn, n) -> pointer
+ *       A writable buffer of page_size bytes holding page n's current contents
+ *       (including this transaction's earlier writes to n).  What is written
+ *       there is invisible to every reader until commit.  NULL on allocation
+ *       failure (the harness then ends the run with exit status 3).
+ *   commit(txn) -> SB_OK | SB_ERESOURCE
+ *       Make all of the transaction's pages visible atomically, as the next
+ *       commit number.
+ *   run_read(db, fn, arg, result, result_size)          (optional, may be NULL)
+ *       Run one whole read: the default (sb_run_read below) is begin_read,
+ *       fn, end_read.  A variant may run fn elsewhere (forkcow: in a forked
+ *       child) as long as fn's `result` bytes come back to the caller.
+ *   stats(db, &stats)
+ *       Counters, callable from any thread at any time, without thread_enter.
+ */
+#ifndef SNAPBENCH_VARIANT_H
+#define SNAPBENCH_VARIANT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum sb_status {
+	SB_OK = 0,
+	SB_EUSAGE = 2,     /* same number as the CLI's exit status for bad usage */
+	SB_ERESOURCE = 3,  /* same number as the CLI's exit status for resources */
+};
+
+/* How a two-copy variant publishes a commit (--lr-publish). */
+enum sb_publish {
+	SB_PUBLISH_BLOCK = 0, /* the writer waits for readers of the old copy */
+	SB_PUBLISH_TRY = 1,   /* the writer never waits; readers may lag */
+};
+
+struct sb_config {
+	uint64_t pages;       /* pages in the database, >= 1 */
+	size_t page_size;     /* bytes per page, a multiple of 64, >= 64 */
+	unsigned readers;     /* reader threads the harness will run */
+	unsigned writers;     /* writer threads the harness will run */
+	enum sb_publish publish;
+	/* Writes the initial contents of page `pageno` into `page`. */
+	void (*init_page)(void *init_ctx, uint64_t pageno, void *page);
+	void *init_ctx;
+};
+
+struct sb_stats {
+	/* Bytes held beyond one copy of the database: history versions, a
+	 * second copy, snapshot copies, unreclaimed versions, an oplog. */
+	uint64_t retained_bytes;
+	uint64_t retained_peak_bytes;
+	/* Nanoseconds writers spent blocked waiting for readers. */
+	uint64_t writer_blocked_ns;
+	/* Reads that had to start again (optimistic variants). */
+	uint64_t read_retries;
+};
+
+typedef struct sb_db sb_db;
+typedef struct sb_snap sb_snap;
+typedef struct sb_txn sb_txn;
+struct sb_variant;
+
+/* One whole read, as the harness runs it: reads pages through `snap` and
+ * leaves its findings in `result` (plain bytes: no pointers, so that they can
+ * cross a process boundary). */
+typedef void (*sb_read_fn)(const struct sb_variant *variant, sb_snap *snap,
+                           void *arg, void *result);
+
+struct sb_variant {
+	const char *name;
+	const char *summary;  /* one line */
+	bool strict;          /* snapshots reflect every completed commit */
+	bool concurrent_safe; /* safe with concurrent readers and writers */
+
+	int (*open)(const struct sb_config *config, sb_db **db, char *err,
+	            size_t errlen);
+	void (*close)(sb_db *db);
+	int (*thread_enter)(sb_db *db);
+	void (*thread_exit)(sb_db *db);
+
+	sb_snap *(*begin_read)(sb_db *db);
+	uint64_t (*snapshot_commit)(const sb_snap *snap);
+	const void *(*read_page)(sb_snap *snap, uint64_t pageno);
+	void (*end_read)(sb_snap *snap);
+
+	sb_txn *(*begin_write)(sb_db *db);
+	void *(*write_page)(sb_txn *txn, uint64_t pageno);
+	int (*commit)(sb_txn *txn);
+
+	int (*run_read)(sb_db *db, sb_read_fn fn, void *arg, void *result,
+	                size_t result_size);
+	void (*stats)(sb_db *db, struct sb_stats *stats);
+};
+
+/* Runs one whole read through the variant's run_read, or begin_read, fn,
+ * end_read when it has none.  Returns SB_OK or SB_ERESOURCE. */
+static inline int sb_run_read(const struct sb_variant *variant, sb_db *db,
+                              sb_read_fn fn, void *arg, void *result,
+                              size_t result_size)
+{
+	if (variant->run_read)
+		return variant->run_read(db, fn, arg, result, result_size);
+	sb_snap *snap = variant->begin_read(db);
+	if (!snap)
+		return SB_ERESOURCE;
+	fn(variant, snap, arg, result);
+	variant->end_read(snap);
+	return SB_OK;
+}
+
+/* The registry (variants/registry.c): every variant, in a fixed order. */
+extern const struct sb_variant *const sb_variants[];
+extern const size_t sb_variant_count;
+const struct sb_variant *sb_variant_find(const char *name);
+
+#endif
