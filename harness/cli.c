@@ -98,17 +98,15 @@ static int parse_double(const char *flag, const char *text, double min,
 /* "F%" or "F" with 0 < F <= 100. */
 static int parse_percent(const char *flag, const char *text, double *out)
 {
-	char buf[64];
-	size_t len = strlen(text);
-	if (len == 0 || len >= sizeof buf)
-		return bad(flag, "a percentage F% with 0 < F <= 100", text);
-	memcpy(buf, text, len + 1);
-	if (buf[len - 1] == '%')
-		buf[len - 1] = '\0';
-	double value;
-	if (parse_double(flag, buf, 0, true, 100, "", &value))
-		return bad(flag, "a percentage F% with 0 < F <= 100", text),
-		       SB_EUSAGE;
+	const char *accepts = "a percentage F% with 0 < F <= 100";
+	char *end;
+	errno = 0;
+	double value = strtod(text, &end);
+	if (*end == '%')
+		end++;
+	if (end == text || errno || *end || !isfinite(value) || value <= 0 ||
+	    value > 100)
+		return bad(flag, accepts, text);
 	*out = value;
 	return 0;
 }
@@ -213,8 +211,14 @@ static int parse_option(int opt, const char *arg, struct cli *cli,
 	case 'p':
 		return parse_u64(flag, arg, 1, MAX_PAGES, &run->pages);
 	case 's':
-		if (parse_u64(flag, arg, 64, MAX_PAGE_SIZE, &u64) || u64 % 64)
+	{
+		char *end;
+		errno = 0;
+		u64 = strtoull(arg, &end, 10);
+		if (!*arg || *arg == '-' || *arg == '+' || errno || *end ||
+		    u64 < 64 || u64 > MAX_PAGE_SIZE || u64 % 64)
 			return bad(flag, "a multiple of 64 from 64 to 1073741824", arg);
+	}
 		run->page_size = (size_t)u64;
 		return 0;
 	case 'd':

@@ -41,6 +41,8 @@ uint64_t hist_quantile(const struct hist *h, double q)
 		return 0;
 	if (q <= 0)
 		return h->min;
+	if (q >= 1)
+		return h->max;
 	/* The rank of the value: ceil(q * count), at least 1. */
 	uint64_t rank = (uint64_t)(q * (double)h->count);
 	if ((double)rank < q * (double)h->count)

@@ -50,7 +50,8 @@ uint64_t hist_bucket_high(unsigned index);
 void hist_merge(struct hist *into, const struct hist *from);
 
 /* The value at quantile q (0..1): the midpoint of the bucket holding it,
- * clamped to the exact maximum; 0 for an empty histogram. */
+ * clamped to the exact minimum and maximum (which q = 0 and q = 1
+ * return); 0 for an empty histogram. */
 uint64_t hist_quantile(const struct hist *h, double q);
 
 #endif

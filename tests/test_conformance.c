@@ -1,0 +1,322 @@
+/*
+ * Conformance: what variant.h promises, checked against every registered
+ * variant (a new variant is tested by being registered).  Tests that need a
+ * reader and a writer at once run on the variants that are safe with them.
+ */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include "fixture.h"
+
+#define PAGES 16
+static size_t page_size = 128;
+
+
+static sb_db *open_db(const struct sb_variant *v, unsigned readers,
+                      unsigned writers)
+{
+	struct sb_config config = {
+		.pages = PAGES,
+		.page_size = page_size,
+		.readers = readers,
+		.writers = writers,
+		.init_page = fixture_init_page,
+		.init_ctx = &page_size,
+	};
+	sb_db *db = NULL;
+	char err[256] = "";
+	int status = v->open(&config, &db, err, sizeof err);
+	cr_assert_eq(status, SB_OK, "%s: open failed: %s", v->name, err);
+	cr_assert_eq(v->thread_enter(db), SB_OK);
+	return db;
+}
+
+static void close_db(const struct sb_variant *v, sb_db *db)
+{
+	v->thread_exit(db);
+	v->close(db);
+}
+
+/* One transaction writing `count` pages, each stamped `stamp`. */
+static void commit_pages(const struct sb_variant *v, sb_db *db, uint64_t stamp,
+                         const uint64_t *pages, unsigned count)
+{
+	sb_txn *txn = v->begin_write(db);
+	cr_assert_not_null(txn, "%s: begin_write", v->name);
+	for (unsigned i = 0; i < count; i++) {
+		void *page = v->write_page(txn, pages[i]);
+		cr_assert_not_null(page, "%s: write_page", v->name);
+		page_fill(page, page_size, pages[i], stamp, 0);
+	}
+	cr_assert_eq(v->commit(txn), SB_OK);
+}
+
+/* The stamp of page n through snap, after checking that it is whole. */
+static uint64_t stamp_of(const struct sb_variant *v, sb_snap *snap, uint64_t n)
+{
+	const void *page = v->read_page(snap, n);
+	cr_assert_not_null(page);
+	const struct page_header *h = page_header(page);
+	cr_assert_eq(h->pageno, n, "%s: page %llu has number %llu", v->name,
+	             (unsigned long long)n, (unsigned long long)h->pageno);
+	cr_assert_eq(h->checksum, page_checksum(page, page_size),
+	             "%s: page %llu is not whole", v->name, (unsigned long long)n);
+	return h->stamp;
+}
+
+ParameterizedTestParameters(conformance, initial_pages_are_the_ones_supplied)
+{
+	return fixture_variants(FIXTURE_ALL);
+}
+ParameterizedTest(size_t *index, conformance, initial_pages_are_the_ones_supplied)
+{
+	const struct sb_variant *v = sb_variants[*index];
+	sb_db *db = open_db(v, 1, 0);
+	sb_snap *snap = v->begin_read(db);
+	cr_assert_not_null(snap);
+	cr_assert_eq(v->snapshot_commit(snap), 0, "%s", v->name);
+	for (uint64_t n = 0; n < PAGES; n++)
+		cr_assert_eq(stamp_of(v, snap, n), 0, "%s", v->name);
+	v->end_read(snap);
+	close_db(v, db);
+}
+
+ParameterizedTestParameters(conformance, reader_after_commit_sees_new_pages)
+{
+	return fixture_variants(FIXTURE_ALL);
+}
+ParameterizedTest(size_t *index, conformance, reader_after_commit_sees_new_pages)
+{
+	const struct sb_variant *v = sb_variants[*index];
+	sb_db *db = open_db(v, 0, 1);
+	commit_pages(v, db, 1, (uint64_t[]){3, 5}, 2);
+	sb_snap *snap = v->begin_read(db);
+	cr_assert_eq(v->snapshot_commit(snap), 1, "%s", v->name);
+	cr_assert_eq(stamp_of(v, snap, 3), 1, "%s", v->name);
+	cr_assert_eq(stamp_of(v, snap, 5), 1, "%s", v->name);
+	cr_assert_eq(stamp_of(v, snap, 4), 0, "%s", v->name);
+	v->end_read(snap);
+	commit_pages(v, db, 2, (uint64_t[]){5, 6}, 2);
+	commit_pages(v, db, 3, (uint64_t[]){0, 15}, 2);
+	snap = v->begin_read(db);
+	cr_assert_eq(v->snapshot_commit(snap), 3, "%s: snapshot_commit", v->name);
+	cr_assert_eq(stamp_of(v, snap, 3), 1, "%s", v->name);
+	cr_assert_eq(stamp_of(v, snap, 5), 2, "%s", v->name);
+	cr_assert_eq(stamp_of(v, snap, 15), 3, "%s", v->name);
+	v->end_read(snap);
+	close_db(v, db);
+}
+
+ParameterizedTestParameters(conformance, write_page_holds_current_contents)
+{
+	return fixture_variants(FIXTURE_ALL);
+}
+ParameterizedTest(size_t *index, conformance, write_page_holds_current_contents)
+{
+	const struct sb_variant *v = sb_variants[*index];
+	sb_db *db = open_db(v, 0, 1);
+	commit_pages(v, db, 1, (uint64_t[]){2, 7}, 2);
+	sb_txn *txn = v->begin_write(db);
+	void *page = v->write_page(txn, 2);
+	cr_assert_eq(page_header(page)->stamp, 1, "%s: committed version", v->name);
+	page_fill(page, page_size, 2, 2, 0);
+	page = v->write_page(txn, 2);
+	cr_assert_eq(page_header(page)->stamp, 2,
+	             "%s: the transaction's own earlier write", v->name);
+	page = v->write_page(txn, 7);
+	page_fill(page, page_size, 7, 2, 0);
+	cr_assert_eq(v->commit(txn), SB_OK);
+	sb_snap *snap = v->begin_read(db);
+	cr_assert_eq(stamp_of(v, snap, 2), 2, "%s", v->name);
+	cr_assert_eq(stamp_of(v, snap, 7), 2, "%s", v->name);
+	v->end_read(snap);
+	close_db(v, db);
+}
+
+struct writer_job {
+	const struct sb_variant *v;
+	sb_db *db;
+	uint64_t first_stamp;
+	unsigned commits;
+	_Atomic bool done;
+};
+
+static void *writer_thread(void *arg)
+{
+	struct writer_job *job = arg;
+	cr_assert_eq(job->v->thread_enter(job->db), SB_OK);
+	for (unsigned i = 0; i < job->commits; i++)
+		commit_pages(job->v, job->db, job->first_stamp + i,
+		             (uint64_t[]){3, 4}, 2);
+	job->v->thread_exit(job->db);
+	atomic_store(&job->done, true);
+	return NULL;
+}
+
+/* Waits until the job is done or `ms` passed: a variant whose writer waits
+ * for readers is not done while one is open. */
+static void wait_for(struct writer_job *job, unsigned ms)
+{
+	for (unsigned i = 0; i < ms && !atomic_load(&job->done); i++)
+		usleep(1000);
+}
+
+ParameterizedTestParameters(conformance, reader_before_commit_keeps_old_pages)
+{
+	return fixture_variants(FIXTURE_SAFE);
+}
+ParameterizedTest(size_t *index, conformance, reader_before_commit_keeps_old_pages)
+{
+	const struct sb_variant *v = sb_variants[*index];
+	sb_db *db = open_db(v, 1, 1);
+	sb_snap *old = v->begin_read(db);
+	struct writer_job job = {v, db, 1, 3, false};
+	pthread_t writer;
+	pthread_create(&writer, NULL, writer_thread, &job);
+	wait_for(&job, 300);
+	cr_assert_eq(v->snapshot_commit(old), 0, "%s", v->name);
+	cr_assert_eq(stamp_of(v, old, 3), 0, "%s: saw a later commit", v->name);
+	cr_assert_eq(stamp_of(v, old, 4), 0, "%s: saw a later commit", v->name);
+	v->end_read(old);
+	pthread_join(writer, NULL);
+	sb_snap *fresh = v->begin_read(db);
+	cr_assert_eq(v->snapshot_commit(fresh), 3, "%s", v->name);
+	cr_assert_eq(stamp_of(v, fresh, 3), 3, "%s", v->name);
+	cr_assert_eq(stamp_of(v, fresh, 4), 3, "%s", v->name);
+	v->end_read(fresh);
+	close_db(v, db);
+}
+
+struct reader_job {
+	const struct sb_variant *v;
+	sb_db *db;
+	uint64_t snapshot, stamp3, stamp4;
+};
+
+static void *reader_thread(void *arg)
+{
+	struct reader_job *job = arg;
+	cr_assert_eq(job->v->thread_enter(job->db), SB_OK);
+	sb_snap *snap = job->v->begin_read(job->db);
+	job->snapshot = job->v->snapshot_commit(snap);
+	job->stamp3 = stamp_of(job->v, snap, 3);
+	job->stamp4 = stamp_of(job->v, snap, 4);
+	job->v->end_read(snap);
+	job->v->thread_exit(job->db);
+	return NULL;
+}
+
+ParameterizedTestParameters(conformance, writes_invisible_until_commit)
+{
+	return fixture_variants(FIXTURE_SAFE);
+}
+ParameterizedTest(size_t *index, conformance, writes_invisible_until_commit)
+{
+	const struct sb_variant *v = sb_variants[*index];
+	sb_db *db = open_db(v, 1, 1);
+	sb_txn *txn = v->begin_write(db);
+	page_fill(v->write_page(txn, 3), page_size, 3, 1, 0);
+	page_fill(v->write_page(txn, 4), page_size, 4, 1, 0);
+	/* A reader during the transaction (it may wait for the commit). */
+	struct reader_job job = {v, db, 99, 99, 99};
+	pthread_t reader;
+	pthread_create(&reader, NULL, reader_thread, &job);
+	usleep(100000);
+	cr_assert_eq(v->commit(txn), SB_OK);
+	pthread_join(reader, NULL);
+	cr_assert(job.snapshot <= 1, "%s: snapshot %llu", v->name,
+	          (unsigned long long)job.snapshot);
+	cr_assert_eq(job.stamp3, job.snapshot,
+	             "%s: snapshot %llu saw page 3 at stamp %llu", v->name,
+	             (unsigned long long)job.snapshot,
+	             (unsigned long long)job.stamp3);
+	cr_assert_eq(job.stamp4, job.snapshot, "%s", v->name);
+	close_db(v, db);
+}
+
+/* Retained bytes once every reader ended, after one more commit and up to
+ * three seconds for deferred reclamation. */
+static uint64_t settled_retained_bytes(const struct sb_variant *v, sb_db *db)
+{
+	commit_pages(v, db, 1000, (uint64_t[]){8, 9}, 2);
+	struct sb_stats stats;
+	for (int i = 0; i < 300; i++) {
+		v->stats(db, &stats);
+		if (stats.retained_bytes == 0)
+			break;
+		usleep(10000);
+	}
+	return stats.retained_bytes;
+}
+
+ParameterizedTestParameters(conformance, retained_bytes_return_to_zero)
+{
+	return fixture_variants(FIXTURE_SAFE);
+}
+ParameterizedTest(size_t *index, conformance, retained_bytes_return_to_zero)
+{
+	const struct sb_variant *v = sb_variants[*index];
+	sb_db *db = open_db(v, 1, 1);
+	sb_snap *old = v->begin_read(db);
+	struct writer_job job = {v, db, 1, 5, false};
+	pthread_t writer;
+	pthread_create(&writer, NULL, writer_thread, &job);
+	wait_for(&job, 300);
+	cr_assert_eq(stamp_of(v, old, 3), 0, "%s", v->name);
+	v->end_read(old);
+	pthread_join(writer, NULL);
+	uint64_t retained = settled_retained_bytes(v, db);
+	cr_assert_eq(retained, 0, "%s: %llu bytes still retained", v->name,
+	             (unsigned long long)retained);
+	struct sb_stats stats;
+	v->stats(db, &stats);
+	cr_assert_geq(stats.retained_peak_bytes, stats.retained_bytes);
+	close_db(v, db);
+}
+
+struct enter_job {
+	const struct sb_variant *v;
+	sb_db *db;
+	unsigned bad;
+};
+
+static void *enter_exit_thread(void *arg)
+{
+	struct enter_job *job = arg;
+	for (int i = 0; i < 20; i++) {
+		if (job->v->thread_enter(job->db) != SB_OK) {
+			job->bad++;
+			continue;
+		}
+		sb_snap *snap = job->v->begin_read(job->db);
+		const struct page_header *h = page_header(job->v->read_page(snap, 6));
+		if (h->pageno != 6 || job->v->snapshot_commit(snap) != 0)
+			job->bad++;
+		job->v->end_read(snap);
+		job->v->thread_exit(job->db);
+	}
+	return NULL;
+}
+
+ParameterizedTestParameters(conformance, threads_enter_and_exit_repeatedly)
+{
+	return fixture_variants(FIXTURE_ALL);
+}
+ParameterizedTest(size_t *index, conformance, threads_enter_and_exit_repeatedly)
+{
+	const struct sb_variant *v = sb_variants[*index];
+	sb_db *db = open_db(v, 4, 0);
+	struct enter_job jobs[4];
+	pthread_t threads[4];
+	for (int i = 0; i < 4; i++) {
+		jobs[i] = (struct enter_job){v, db, 0};
+		pthread_create(&threads[i], NULL, enter_exit_thread, &jobs[i]);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(threads[i], NULL);
+		cr_assert_eq(jobs[i].bad, 0, "%s", v->name);
+	}
+	close_db(v, db);
+}

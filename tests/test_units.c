@@ -1,0 +1,95 @@
+/* Unit tests of the harness's pieces: histograms and page contents. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hist.h"
+#include "page.h"
+#include "workload.h"
+
+Test(hist, every_bucket_bound_is_within_one_percent)
+{
+	/* Each value lands in a bucket whose whole span is within 1% of it. */
+	struct writer_rng rng = {42};
+	for (int i = 0; i < 200000; i++) {
+		uint64_t v = rng_next(&rng) >> (rng_next(&rng) % 64);
+		unsigned index = hist_index(v);
+		cr_assert_lt(index, HIST_BUCKETS);
+		uint64_t low = hist_bucket_low(index), high = hist_bucket_high(index);
+		cr_assert(low <= v && v <= high, "%llu not in [%llu, %llu]",
+		          (unsigned long long)v, (unsigned long long)low,
+		          (unsigned long long)high);
+		cr_assert_leq((double)(high - low), (double)v * 0.01 + 0.5);
+	}
+}
+
+Test(hist, quantiles_of_a_known_distribution)
+{
+	struct hist *h = malloc(sizeof *h);
+	hist_init(h);
+	for (uint64_t v = 1; v <= 100000; v++)
+		hist_record(h, v * 1000);   /* 1 us .. 100 ms */
+	cr_assert_eq(h->count, 100000);
+	cr_assert_eq(h->max, 100000000);
+	double p50 = (double)hist_quantile(h, 0.5);
+	double p99 = (double)hist_quantile(h, 0.99);
+	double p999 = (double)hist_quantile(h, 0.999);
+	cr_assert(p50 > 50e6 * 0.99 && p50 < 50e6 * 1.01, "p50 %f", p50);
+	cr_assert(p99 > 99e6 * 0.99 && p99 < 99e6 * 1.01, "p99 %f", p99);
+	cr_assert(p999 > 99.9e6 * 0.99 && p999 < 99.9e6 * 1.01, "p999 %f", p999);
+	cr_assert_eq(hist_quantile(h, 1.0), 100000000);
+	free(h);
+}
+
+Test(hist, merge_adds_counts_and_keeps_extremes)
+{
+	struct hist *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+	hist_init(a);
+	hist_init(b);
+	hist_record(a, 5);
+	hist_record(b, 7000000000ull);
+	hist_record(b, 3);
+	hist_merge(a, b);
+	cr_assert_eq(a->count, 3);
+	cr_assert_eq(a->min, 3);
+	cr_assert_eq(a->max, 7000000000ull);
+	cr_assert_eq(hist_quantile(a, 0.5), 5);
+	free(a);
+	free(b);
+}
+
+Test(page, fill_is_deterministic_and_checksummed)
+{
+	char a[4096], b[4096];
+	page_fill(a, sizeof a, 17, 3, -25);
+	page_fill(b, sizeof b, 17, 3, -25);
+	cr_assert(memcmp(a, b, sizeof a) == 0);
+	const struct page_header *h = page_header(a);
+	cr_assert_eq(h->stamp, 3);
+	cr_assert_eq(h->balance, -25);
+	cr_assert_eq(h->pageno, 17);
+	cr_assert_eq(h->checksum, page_checksum(a, sizeof a));
+}
+
+Test(page, checksum_catches_a_page_mixing_two_versions)
+{
+	/* Every split point of two versions of one page at 8-byte granularity
+	 * (as a torn copy would make) changes the checksum. */
+	char older[512], newer[512], torn[512];
+	page_fill(older, sizeof older, 9, 1, 10);
+	page_fill(newer, sizeof newer, 9, 2, 10);
+	for (size_t cut = 8; cut < sizeof torn; cut += 8) {
+		memcpy(torn, newer, cut);
+		memcpy(torn + cut, older + cut, sizeof torn - cut);
+		cr_assert_neq(page_header(torn)->checksum,
+		              page_checksum(torn, sizeof torn), "cut at %zu", cut);
+	}
+}
+
+Test(page, sum_words_adds_every_word)
+{
+	uint64_t words[16];
+	for (int i = 0; i < 16; i++)
+		words[i] = (uint64_t)i + 1;
+	cr_assert_eq(page_sum_words(words, sizeof words), 136);
+}
