@@ -25,7 +25,9 @@ static void list_variants(void)
 {
 	for (size_t i = 0; i < sb_variant_count; i++) {
 		const struct sb_variant *v = sb_variants[i];
-		printf("%-10s %-8s %s\n", v->name, v->strict ? "strict" : "eventual",
+		printf("%-10s %-22s %s\n", v->name,
+		       !v->strict ? "eventual"
+		       : v->publish_modes ? "strict (try: eventual)" : "strict",
 		       v->summary);
 	}
 }

@@ -15,9 +15,6 @@ const char *const violation_names[V_KINDS] = {
 	[V_BALANCE] = "balances do not sum to zero",
 };
 
-/* Violations printed in full per run; the rest are only counted. */
-#define REPORT_LIMIT 10
-
 uint64_t violations_total(const struct violations *v)
 {
 	uint64_t total = 0;
@@ -28,25 +25,34 @@ uint64_t violations_total(const struct violations *v)
 
 void violations_add(struct violations *into, const struct violations *from)
 {
-	for (int k = 0; k < V_KINDS; k++)
+	for (int k = 0; k < V_KINDS; k++) {
+		if (!into->first[k][0] && from->first[k][0])
+			memcpy(into->first[k], from->first[k], VIOLATION_TEXT);
 		into->count[k] += from->count[k];
+	}
+}
+
+void violations_print(FILE *out, const char *variant,
+                      const struct violations *v)
+{
+	for (int k = 0; k < V_KINDS; k++)
+		if (v->count[k])
+			fprintf(out, "snapbench: %s: %llu x %s, first: %s\n", variant,
+			        (unsigned long long)v->count[k], violation_names[k],
+			        v->first[k]);
 }
 
 void oracle_report(struct oracle *o, struct violations *found,
                    enum violation_kind kind, const char *fmt, ...)
 {
+	(void)o;
 	found->count[kind]++;
-	/* Relaxed: only limits how many lines are printed. */
-	if (atomic_fetch_add_explicit(&o->reported, 1, memory_order_relaxed) >=
-	    REPORT_LIMIT)
+	if (found->first[kind][0])
 		return;
-	char line[256];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
+	vsnprintf(found->first[kind], VIOLATION_TEXT, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "snapbench: violation (%s): %s\n", violation_names[kind],
-	        line);
 }
 
 int oracle_init(struct oracle *o, uint64_t pages, size_t page_size,

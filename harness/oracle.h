@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../variants/variant.h"
 
@@ -40,12 +41,22 @@ enum violation_kind {
 
 extern const char *const violation_names[V_KINDS];
 
+/* What checks found: a count per kind and the first finding of each kind in
+ * words.  Plain bytes: a read run in a forked child sends it back whole, and
+ * a read that a variant discards (an optimistic reader's failed attempt)
+ * leaves no trace.  Nothing is printed where a violation is found. */
+#define VIOLATION_TEXT 160
 struct violations {
 	uint64_t count[V_KINDS];
+	char first[V_KINDS][VIOLATION_TEXT];
 };
 
 uint64_t violations_total(const struct violations *v);
+/* Adds the counts; keeps into's first findings, else takes from's. */
 void violations_add(struct violations *into, const struct violations *from);
+/* One line per kind found: "VARIANT: N x KIND, first: ..." on `out`. */
+void violations_print(FILE *out, const char *variant,
+                      const struct violations *v);
 
 #define LOG_CHUNK_COMMITS 65536u
 #define LOG_MAX_CHUNKS 65536u
@@ -69,7 +80,6 @@ struct oracle {
 	_Atomic uint64_t logged;       /* commits 1..logged have full entries */
 	_Atomic uint64_t completed;    /* highest commit whose commit() returned */
 	_Atomic int txn_active;        /* a write transaction is in progress */
-	_Atomic uint64_t reported;     /* violations printed so far */
 };
 
 /* 0, or SB_ERESOURCE when the model cannot be allocated. */
@@ -137,7 +147,8 @@ void oracle_read_end(struct oracle *o, struct read_check *check,
 int oracle_final_check(struct oracle *o, const struct sb_variant *variant,
                        sb_db *db, struct violations *found);
 
-/* Counts a violation and prints the first few on stderr. */
+/* Counts a violation in `found`, keeping its text if it is the first of its
+ * kind there.  Takes no lock and does no I/O (safe in a forked child). */
 void oracle_report(struct oracle *o, struct violations *found,
                    enum violation_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -17,7 +17,7 @@ const char report_csv_header[] =
 	"stale_max_commits,retained_peak_bytes,retained_end_bytes,rss_peak_bytes,"
 	"violations,git_commit,host,cpu,timestamp,"
 	/* beyond the contract's columns: */
-	"warmup_s,lr_publish,read_retries,rss_end_bytes";
+	"warmup_s,lr_publish,read_retries,rss_end_bytes,starved_reads";
 
 static const char *const publish_names[] = {"block", "try"};
 
@@ -124,9 +124,10 @@ static void csv_row(FILE *out, const struct run_config *c,
 	csv_text(out, meta->host);
 	fputc(',', out);
 	csv_text(out, meta->cpu);
-	fprintf(out, ",%s,%g,%s,%llu,%llu\n", meta->timestamp, c->warmup_s,
+	fprintf(out, ",%s,%g,%s,%llu,%llu,%llu\n", meta->timestamp, c->warmup_s,
 	        publish_names[c->publish], (unsigned long long)r->read_retries,
-	        (unsigned long long)r->rss_end_bytes);
+	        (unsigned long long)r->rss_end_bytes,
+	        (unsigned long long)r->starved_reads);
 }
 
 int write_file_whole(const char *path, const char *data, size_t len,
@@ -331,7 +332,8 @@ int report_json(const char *path, const struct run_config *c,
 		        "     \"reads\": %llu, \"read_p50_ms\": %.3f, "
 		        "\"read_max_ms\": %.3f, \"scan_bytes\": %llu, "
 		        "\"scan_pages\": %llu, \"scan_gbps\": %.4f, "
-		        "\"scan_pages_per_s\": %.1f, \"read_retries\": %llu,\n"
+		        "\"scan_pages_per_s\": %.1f, \"read_retries\": %llu, "
+		        "\"starved_reads\": %llu,\n"
 		        "     \"stale_max_commits\": %llu, "
 		        "\"retained_peak_bytes\": %llu, \"retained_end_bytes\": %llu, "
 		        "\"rss_peak_bytes\": %llu, \"rss_end_bytes\": %llu,\n"
@@ -348,6 +350,7 @@ int report_json(const char *path, const struct run_config *c,
 		        (unsigned long long)r->scan_bytes,
 		        (unsigned long long)r->scan_pages, r->scan_gbps,
 		        r->scan_pages_per_s, (unsigned long long)r->read_retries,
+		        (unsigned long long)r->starved_reads,
 		        (unsigned long long)r->stale_max_commits,
 		        (unsigned long long)r->retained_peak_bytes,
 		        (unsigned long long)r->retained_end_bytes,

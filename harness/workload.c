@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
@@ -186,7 +187,9 @@ struct run_shared {
 	bool go;
 	uint64_t t_start, measure_start, measure_end;
 
-	_Atomic bool stop;            /* readers finish, writers stop */
+	/* Readers finish, writers stop.  In a shared mapping, so that a read
+	 * run in a forked child (run_read) sees it too. */
+	_Atomic bool *stop;
 	_Atomic bool monitor_stop;
 	_Atomic int error;            /* first error's status, 0 = none */
 	char error_msg[256];          /* written by the thread that set error */
@@ -216,13 +219,13 @@ static void run_fail(struct run_shared *run, int status, const char *fmt, ...)
 		va_end(ap);
 	}
 	/* Release: pairs with the acquire loads of `stop`. */
-	atomic_store_explicit(&run->stop, true, memory_order_release);
+	atomic_store_explicit(run->stop, true, memory_order_release);
 }
 
 static bool run_stopping(struct run_shared *run)
 {
 	/* Acquire: pairs with the release in run_fail / the main thread. */
-	return atomic_load_explicit(&run->stop, memory_order_acquire);
+	return atomic_load_explicit(run->stop, memory_order_acquire);
 }
 
 /* Enters the variant and waits at the start gate.  False when the run
@@ -344,7 +347,7 @@ static void *reader_main(void *argp)
 		.count = config->scan_pages,
 		.work = config->scan_work,
 		.pause_ns = (uint64_t)(config->read_pause_ms * 1e6),
-		.stop = &run->stop,
+		.stop = run->stop,
 		.stamps = r->stamps,
 	};
 	while (!run_stopping(run)) {
@@ -362,7 +365,8 @@ static void *reader_main(void *argp)
 		}
 		violations_add(&r->found, &res.violations);
 		uint64_t stale = oracle_check_snapshot(&run->oracle,
-		                                       run->variant->strict,
+		                                       sb_variant_strict(run->variant,
+		                                                         config->publish),
 		                                       completed_before,
 		                                       res.snapshot, &r->found);
 		/* Relaxed: a counter for the progress line only. */
@@ -535,9 +539,18 @@ int run_variant(const struct sb_variant *variant,
 	}
 	run->variant = variant;
 	run->config = config;
+	run->stop = mmap(NULL, sizeof *run->stop, PROT_READ | PROT_WRITE,
+	                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (run->stop == MAP_FAILED) {
+		free(run);
+		snprintf(err, errlen, "cannot map the run's stop flag");
+		return SB_ERESOURCE;
+	}
+	atomic_init(run->stop, false);
 	bool keep_log = config->readers > 0 && config->scan_work == SCAN_VERIFY;
 	if (oracle_init(&run->oracle, config->pages, config->page_size,
 	                config->write_pages, keep_log) != SB_OK) {
+		munmap(run->stop, sizeof *run->stop);
 		free(run);
 		snprintf(err, errlen, "cannot allocate the oracle's model of %llu "
 		         "pages", (unsigned long long)config->pages);
@@ -555,6 +568,7 @@ int run_variant(const struct sb_variant *variant,
 	int status = variant->open(&db_config, &run->db, err, errlen);
 	if (status != SB_OK) {
 		oracle_destroy(&run->oracle);
+		munmap(run->stop, sizeof *run->stop);
 		free(run);
 		return status;
 	}
@@ -606,6 +620,7 @@ int run_variant(const struct sb_variant *variant,
 		free(run->timeline);
 		variant->close(run->db);
 		oracle_destroy(&run->oracle);
+		munmap(run->stop, sizeof *run->stop);
 		free(run);
 		return SB_ERESOURCE;
 	}
@@ -649,7 +664,7 @@ int run_variant(const struct sb_variant *variant,
 		sb_sleep_ns(left < SLICE_NS ? left : SLICE_NS);
 	}
 	/* Release: pairs with run_stopping's acquire. */
-	atomic_store_explicit(&run->stop, true, memory_order_release);
+	atomic_store_explicit(run->stop, true, memory_order_release);
 	for (unsigned i = 0; i < config->writers; i++)
 		if (writers[i].started)
 			pthread_join(writers[i].thread, NULL);
@@ -679,6 +694,7 @@ int run_variant(const struct sb_variant *variant,
 	variant->stats(run->db, &stats);
 	result->writer_blocked_ns = stats.writer_blocked_ns;
 	result->read_retries = stats.read_retries;
+	result->starved_reads = stats.starved_reads;
 	result->retained_end_bytes = stats.retained_bytes;
 	result->retained_peak_bytes = stats.retained_peak_bytes > run->retained_peak
 		? stats.retained_peak_bytes : run->retained_peak;
@@ -686,6 +702,7 @@ int run_variant(const struct sb_variant *variant,
 	result->rss_peak_bytes = run->rss_peak > result->rss_end_bytes
 		? run->rss_peak : result->rss_end_bytes;
 	merge_results(run, writers, readers, result);
+	violations_print(stderr, variant->name, &result->violations);
 	if (status != SB_OK)
 		snprintf(err, errlen, "%s", run->error_msg);
 
@@ -695,6 +712,7 @@ int run_variant(const struct sb_variant *variant,
 	oracle_destroy(&run->oracle);
 	pthread_mutex_destroy(&run->gate);
 	pthread_cond_destroy(&run->gate_changed);
+	munmap(run->stop, sizeof *run->stop);
 	free(run);
 	return status;
 }

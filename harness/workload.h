@@ -70,6 +70,7 @@ struct run_result {
 	double scan_pages_per_s;
 	uint64_t stale_max_commits;
 	uint64_t read_retries;
+	uint64_t starved_reads;
 	uint64_t retained_peak_bytes;
 	uint64_t retained_end_bytes;
 	uint64_t rss_peak_bytes;

@@ -10,13 +10,18 @@ static void free_params(struct criterion_test_params *params)
 struct criterion_test_params fixture_variants(enum fixture_which which)
 {
 	/* cr_malloc: the parameters must be visible to the test's worker. */
-	size_t *index = cr_malloc(sb_variant_count * sizeof *index);
+	struct variant_case *cases = cr_malloc(2 * sb_variant_count * sizeof *cases);
 	size_t count = 0;
-	for (size_t i = 0; i < sb_variant_count; i++)
-		if (which == FIXTURE_ALL ||
-		    sb_variants[i]->concurrent_safe == (which == FIXTURE_SAFE))
-			index[count++] = i;
-	return cr_make_param_array(size_t, index, count, free_params);
+	for (size_t i = 0; i < sb_variant_count; i++) {
+		const struct sb_variant *v = sb_variants[i];
+		if (which != FIXTURE_ALL &&
+		    v->concurrent_safe != (which == FIXTURE_SAFE))
+			continue;
+		cases[count++] = (struct variant_case){i, SB_PUBLISH_BLOCK};
+		if (v->publish_modes)
+			cases[count++] = (struct variant_case){i, SB_PUBLISH_TRY};
+	}
+	return cr_make_param_array(struct variant_case, cases, count, free_params);
 }
 
 struct run_config fixture_run_config(uint64_t pages, size_t page_size,

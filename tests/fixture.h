@@ -7,8 +7,15 @@
 
 #include <criterion/parameterized.h>
 
-/* Criterion parameters: the registry indexes of the variants that are safe
- * with readers and writers at once, of those that are not, or of all. */
+/* One variant in one publish mode: a variant that honours --lr-publish is
+ * tested in each. */
+struct variant_case {
+	size_t index;            /* in sb_variants */
+	enum sb_publish publish;
+};
+
+/* Criterion parameters: the cases of the variants that are safe with
+ * readers and writers at once, of those that are not, or of all. */
 enum fixture_which { FIXTURE_ALL, FIXTURE_SAFE, FIXTURE_UNSAFE };
 struct criterion_test_params fixture_variants(enum fixture_which which);
 

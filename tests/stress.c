@@ -65,18 +65,21 @@ static bool clean_run(const struct sb_variant *v, const char *what,
 	return ok;
 }
 
-static bool stress_variant(const struct sb_variant *v, double seconds)
+static bool stress_variant(const struct sb_variant *v, enum sb_publish publish,
+                           double seconds)
 {
 	bool ok = true;
 	if (v->concurrent_safe) {
 		/* Full scans (the balance check) while a hot set of 64 pages is
 		 * rewritten under the readers' snapshots. */
 		struct run_config full = base_config(seconds, 2, 1);
+		full.publish = publish;
 		full.hot_pages = 64;
 		full.write_rate = 20000;
 		ok &= clean_run(v, "1 writer, 2 full scans", &full);
 		/* Partial scans with a pause in the middle of each read. */
 		struct run_config paused = base_config(seconds, 2, 1);
+		paused.publish = publish;
 		paused.scan_pages = 100;
 		paused.read_pause_ms = 5;
 		ok &= clean_run(v, "1 writer, 2 paused scans", &paused);
@@ -105,10 +108,15 @@ int main(int argc, char **argv)
 			chosen |= strcmp(argv[a], v->name) == 0;
 		if (!chosen)
 			continue;
-		if (stress_variant(v, seconds))
-			passed++;
-		else
-			failed++;
+		for (int mode = 0; mode <= (v->publish_modes ? 1 : 0); mode++) {
+			if (v->publish_modes)
+				printf("     %s --lr-publish %s\n", v->name,
+				       mode ? "try" : "block");
+			if (stress_variant(v, (enum sb_publish)mode, seconds))
+				passed++;
+			else
+				failed++;
+		}
 	}
 	printf("%u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;

@@ -1,7 +1,11 @@
 /*
  * Conformance: what variant.h promises, checked against every registered
- * variant (a new variant is tested by being registered).  Tests that need a
- * reader and a writer at once run on the variants that are safe with them.
+ * variant, in each publish mode it honours (a new variant is tested by being
+ * registered).  Tests that need a reader and a writer at once run on the
+ * variants that are safe with them.  An eventual variant (two copies with
+ * try-publish) is held to the same tests: with no reader on the old copy
+ * its publish must go through at once, and a reader that begins after the
+ * old copy drained must see every commit.
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -15,13 +19,14 @@ static size_t page_size = 128;
 
 
 static sb_db *open_db(const struct sb_variant *v, unsigned readers,
-                      unsigned writers)
+                      unsigned writers, enum sb_publish publish)
 {
 	struct sb_config config = {
 		.pages = PAGES,
 		.page_size = page_size,
 		.readers = readers,
 		.writers = writers,
+		.publish = publish,
 		.init_page = fixture_init_page,
 		.init_ctx = &page_size,
 	};
@@ -70,10 +75,10 @@ ParameterizedTestParameters(conformance, initial_pages_are_the_ones_supplied)
 {
 	return fixture_variants(FIXTURE_ALL);
 }
-ParameterizedTest(size_t *index, conformance, initial_pages_are_the_ones_supplied)
+ParameterizedTest(struct variant_case *c, conformance, initial_pages_are_the_ones_supplied)
 {
-	const struct sb_variant *v = sb_variants[*index];
-	sb_db *db = open_db(v, 1, 0);
+	const struct sb_variant *v = sb_variants[c->index];
+	sb_db *db = open_db(v, 1, 0, c->publish);
 	sb_snap *snap = v->begin_read(db);
 	cr_assert_not_null(snap);
 	cr_assert_eq(v->snapshot_commit(snap), 0, "%s", v->name);
@@ -87,10 +92,10 @@ ParameterizedTestParameters(conformance, reader_after_commit_sees_new_pages)
 {
 	return fixture_variants(FIXTURE_ALL);
 }
-ParameterizedTest(size_t *index, conformance, reader_after_commit_sees_new_pages)
+ParameterizedTest(struct variant_case *c, conformance, reader_after_commit_sees_new_pages)
 {
-	const struct sb_variant *v = sb_variants[*index];
-	sb_db *db = open_db(v, 0, 1);
+	const struct sb_variant *v = sb_variants[c->index];
+	sb_db *db = open_db(v, 0, 1, c->publish);
 	commit_pages(v, db, 1, (uint64_t[]){3, 5}, 2);
 	sb_snap *snap = v->begin_read(db);
 	cr_assert_eq(v->snapshot_commit(snap), 1, "%s", v->name);
@@ -113,10 +118,10 @@ ParameterizedTestParameters(conformance, write_page_holds_current_contents)
 {
 	return fixture_variants(FIXTURE_ALL);
 }
-ParameterizedTest(size_t *index, conformance, write_page_holds_current_contents)
+ParameterizedTest(struct variant_case *c, conformance, write_page_holds_current_contents)
 {
-	const struct sb_variant *v = sb_variants[*index];
-	sb_db *db = open_db(v, 0, 1);
+	const struct sb_variant *v = sb_variants[c->index];
+	sb_db *db = open_db(v, 0, 1, c->publish);
 	commit_pages(v, db, 1, (uint64_t[]){2, 7}, 2);
 	sb_txn *txn = v->begin_write(db);
 	void *page = v->write_page(txn, 2);
@@ -167,10 +172,10 @@ ParameterizedTestParameters(conformance, reader_before_commit_keeps_old_pages)
 {
 	return fixture_variants(FIXTURE_SAFE);
 }
-ParameterizedTest(size_t *index, conformance, reader_before_commit_keeps_old_pages)
+ParameterizedTest(struct variant_case *c, conformance, reader_before_commit_keeps_old_pages)
 {
-	const struct sb_variant *v = sb_variants[*index];
-	sb_db *db = open_db(v, 1, 1);
+	const struct sb_variant *v = sb_variants[c->index];
+	sb_db *db = open_db(v, 1, 1, c->publish);
 	sb_snap *old = v->begin_read(db);
 	struct writer_job job = {v, db, 1, 3, false};
 	pthread_t writer;
@@ -212,10 +217,10 @@ ParameterizedTestParameters(conformance, writes_invisible_until_commit)
 {
 	return fixture_variants(FIXTURE_SAFE);
 }
-ParameterizedTest(size_t *index, conformance, writes_invisible_until_commit)
+ParameterizedTest(struct variant_case *c, conformance, writes_invisible_until_commit)
 {
-	const struct sb_variant *v = sb_variants[*index];
-	sb_db *db = open_db(v, 1, 1);
+	const struct sb_variant *v = sb_variants[c->index];
+	sb_db *db = open_db(v, 1, 1, c->publish);
 	sb_txn *txn = v->begin_write(db);
 	page_fill(v->write_page(txn, 3), page_size, 3, 1, 0);
 	page_fill(v->write_page(txn, 4), page_size, 4, 1, 0);
@@ -255,10 +260,10 @@ ParameterizedTestParameters(conformance, retained_bytes_return_to_zero)
 {
 	return fixture_variants(FIXTURE_SAFE);
 }
-ParameterizedTest(size_t *index, conformance, retained_bytes_return_to_zero)
+ParameterizedTest(struct variant_case *c, conformance, retained_bytes_return_to_zero)
 {
-	const struct sb_variant *v = sb_variants[*index];
-	sb_db *db = open_db(v, 1, 1);
+	const struct sb_variant *v = sb_variants[c->index];
+	sb_db *db = open_db(v, 1, 1, c->publish);
 	sb_snap *old = v->begin_read(db);
 	struct writer_job job = {v, db, 1, 5, false};
 	pthread_t writer;
@@ -304,10 +309,10 @@ ParameterizedTestParameters(conformance, threads_enter_and_exit_repeatedly)
 {
 	return fixture_variants(FIXTURE_ALL);
 }
-ParameterizedTest(size_t *index, conformance, threads_enter_and_exit_repeatedly)
+ParameterizedTest(struct variant_case *c, conformance, threads_enter_and_exit_repeatedly)
 {
-	const struct sb_variant *v = sb_variants[*index];
-	sb_db *db = open_db(v, 4, 0);
+	const struct sb_variant *v = sb_variants[c->index];
+	sb_db *db = open_db(v, 4, 0, c->publish);
 	struct enter_job jobs[4];
 	pthread_t threads[4];
 	for (int i = 0; i < 4; i++) {

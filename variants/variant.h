@@ -92,6 +92,8 @@ struct sb_stats {
 	uint64_t writer_blocked_ns;
 	/* Reads that had to start again (optimistic variants). */
 	uint64_t read_retries;
+	/* Reads given up after too many retries (optimistic variants). */
+	uint64_t starved_reads;
 };
 
 typedef struct sb_db sb_db;
@@ -110,6 +112,9 @@ struct sb_variant {
 	const char *summary;  /* one line */
 	bool strict;          /* snapshots reflect every completed commit */
 	bool concurrent_safe; /* safe with concurrent readers and writers */
+	/* Honours config->publish (--lr-publish); under SB_PUBLISH_TRY such a
+	 * variant is eventual whatever `strict` says (see sb_variant_strict). */
+	bool publish_modes;
 
 	int (*open)(const struct sb_config *config, sb_db **db, char *err,
 	            size_t errlen);
@@ -145,6 +150,15 @@ static inline int sb_run_read(const struct sb_variant *variant, sb_db *db,
 	fn(variant, snap, arg, result);
 	variant->end_read(snap);
 	return SB_OK;
+}
+
+/* Whether snapshots of `variant` run with `publish` reflect every commit
+ * that completed before begin_read. */
+static inline bool sb_variant_strict(const struct sb_variant *variant,
+                                     enum sb_publish publish)
+{
+	return variant->strict &&
+	       !(variant->publish_modes && publish == SB_PUBLISH_TRY);
 }
 
 /* The registry (variants/registry.c): every variant, in a fixed order. */
