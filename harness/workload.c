@@ -358,6 +358,8 @@ static void *reader_main(void *argp)
 		int status = sb_run_read(run->variant, run->db, workload_read,
 		                         &arg, &res, sizeof res);
 		uint64_t end = sb_now_ns();
+		if (status == SB_ESTARVED)
+			continue; /* counted by the variant's starved_reads */
 		if (status != SB_OK) {
 			run_fail(run, status, "%s: a read failed: out of memory or "
 			         "another resource", run->variant->name);

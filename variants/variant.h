@@ -50,6 +50,8 @@
  *       Run one whole read: the default (sb_run_read below) is begin_read,
  *       fn, end_read.  A variant may run fn elsewhere (forkcow: in a forked
  *       child) as long as fn's `result` bytes come back to the caller.
+ *       Returns SB_OK, SB_ERESOURCE, or SB_ESTARVED when the variant gave
+ *       the read up (result then holds nothing; count it in starved_reads).
  *   stats(db, &stats)
  *       Counters, callable from any thread at any time, without thread_enter.
  */
@@ -64,6 +66,8 @@ enum sb_status {
 	SB_OK = 0,
 	SB_EUSAGE = 2,     /* same number as the CLI's exit status for bad usage */
 	SB_ERESOURCE = 3,  /* same number as the CLI's exit status for resources */
+	SB_ESTARVED = 4,   /* run_read gave the read up (an optimistic reader
+	                      retried too often); it has no result */
 };
 
 /* How a two-copy variant publishes a commit (--lr-publish). */
