@@ -51,10 +51,12 @@ static bool clean_run(const struct sb_variant *v, const char *what,
 	uint64_t violations = violations_total(&r.violations);
 	bool ok = violations == 0 &&
 	          (config->writers == 0 || r.commits > 100) &&
-	          (config->readers == 0 || r.reads > 2);
-	printf("%s %-10s %-28s commits %-8llu reads %-6llu violations %llu\n",
+	          (config->readers == 0 || r.reads + r.starved_reads > 2);
+	printf("%s %-10s %-28s commits %-8llu reads %-6llu starved %-4llu "
+	       "violations %llu\n",
 	       ok ? "ok  " : "FAIL", v->name, what,
 	       (unsigned long long)r.commits, (unsigned long long)r.reads,
+	       (unsigned long long)r.starved_reads,
 	       (unsigned long long)violations);
 	for (int k = 0; k < V_KINDS; k++)
 		if (r.violations.count[k])
