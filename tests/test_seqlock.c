@@ -1,0 +1,235 @@
+/*
+ * seqlock: optimistic whole-read retries, the starvation bound, and the
+ * pessimistic direct snapshots (variants/seqlock.c).
+ */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fixture.h"
+
+static size_t page_size = 128;
+
+static const struct sb_variant *seqlock(void)
+{
+	const struct sb_variant *v = sb_variant_find("seqlock");
+	cr_assert_not_null(v);
+	return v;
+}
+
+static sb_db *open_db(void)
+{
+	struct sb_config config = {
+		.pages = 16,
+		.page_size = page_size,
+		.readers = 1,
+		.writers = 1,
+		.init_page = fixture_init_page,
+		.init_ctx = &page_size,
+	};
+	sb_db *db = NULL;
+	char err[256] = "";
+	cr_assert_eq(seqlock()->open(&config, &db, err, sizeof err), SB_OK,
+	             "%s", err);
+	cr_assert_eq(seqlock()->thread_enter(db), SB_OK);
+	return db;
+}
+
+static void close_db(sb_db *db)
+{
+	seqlock()->thread_exit(db);
+	seqlock()->close(db);
+}
+
+static struct sb_stats stats_of(sb_db *db)
+{
+	struct sb_stats stats;
+	seqlock()->stats(db, &stats);
+	return stats;
+}
+
+/* One commit writing pages 3 and 4 with `stamp`, on a thread of its own (a
+ * writer must never be the reader's thread in a seqlock). */
+struct commit_job {
+	sb_db *db;
+	uint64_t stamp;
+};
+
+static void *commit_main(void *arg)
+{
+	struct commit_job *job = arg;
+	const struct sb_variant *v = seqlock();
+	cr_assert_eq(v->thread_enter(job->db), SB_OK);
+	sb_txn *txn = v->begin_write(job->db);
+	page_fill(v->write_page(txn, 3), page_size, 3, job->stamp, 0);
+	page_fill(v->write_page(txn, 4), page_size, 4, job->stamp, 0);
+	cr_assert_eq(v->commit(txn), SB_OK);
+	v->thread_exit(job->db);
+	return NULL;
+}
+
+static void commit_on_another_thread(sb_db *db, uint64_t stamp)
+{
+	struct commit_job job = {db, stamp};
+	pthread_t thread;
+	pthread_create(&thread, NULL, commit_main, &job);
+	pthread_join(thread, NULL);
+}
+
+/* A read of pages 3 and 4 that, on its first `commits_inside` attempts,
+ * lets a commit happen between the two pages. */
+struct split_read {
+	sb_db *db;
+	unsigned attempts;
+	unsigned commits_inside;
+};
+
+struct split_result {
+	uint64_t snapshot, stamp3, stamp4;
+	unsigned attempt;
+	uint64_t untouched; /* left as the caller set it */
+};
+
+static void split_read_fn(const struct sb_variant *v, sb_snap *snap, void *argp,
+                          void *resultp)
+{
+	struct split_read *arg = argp;
+	struct split_result *result = resultp;
+	arg->attempts++;
+	result->attempt = arg->attempts;
+	result->snapshot = v->snapshot_commit(snap);
+	result->stamp3 = page_header(v->read_page(snap, 3))->stamp;
+	if (arg->attempts <= arg->commits_inside)
+		commit_on_another_thread(arg->db, 100 + arg->attempts);
+	result->stamp4 = page_header(v->read_page(snap, 4))->stamp;
+}
+
+Test(seqlock, overlapping_commit_restarts_the_whole_read)
+{
+	sb_db *db = open_db();
+	struct split_read arg = {.db = db, .commits_inside = 1};
+	struct split_result result = {.untouched = 42};
+	cr_assert_eq(seqlock()->run_read(db, split_read_fn, &arg, &result,
+	                                 sizeof result), SB_OK);
+	/* The first attempt saw page 3 at commit 0 and page 4 at commit 1: a
+	 * fractured read, which must have been thrown away. */
+	cr_assert_eq(arg.attempts, 2);
+	cr_assert_eq(result.attempt, 2, "the discarded attempt's result leaked");
+	cr_assert_eq(result.snapshot, 1);
+	cr_assert_eq(result.stamp3, 101);
+	cr_assert_eq(result.stamp4, 101);
+	cr_assert_eq(result.untouched, 42);
+	struct sb_stats stats = stats_of(db);
+	cr_assert_eq(stats.read_retries, 1);
+	cr_assert_eq(stats.starved_reads, 0);
+	close_db(db);
+}
+
+Test(seqlock, read_that_always_overlaps_starves_after_the_bound)
+{
+	sb_db *db = open_db();
+	struct split_read arg = {.db = db, .commits_inside = 1000};
+	struct split_result result;
+	memset(&result, 0xab, sizeof result);
+	struct split_result before = result;
+	cr_assert_eq(seqlock()->run_read(db, split_read_fn, &arg, &result,
+	                                 sizeof result), SB_ESTARVED);
+	cr_assert_gt(arg.attempts, 1, "gave up without retrying");
+	cr_assert_lt(arg.attempts, 1000, "no bound");
+	cr_assert(memcmp(&result, &before, sizeof result) == 0,
+	          "a starved read wrote its result");
+	struct sb_stats stats = stats_of(db);
+	cr_assert_eq(stats.starved_reads, 1);
+	cr_assert_eq(stats.read_retries, arg.attempts - 1);
+	/* The next read without interference completes on its first attempt
+	 * and is strict: it reflects every commit made so far (one per
+	 * attempt of the starved read). */
+	uint64_t commits = arg.attempts;
+	arg = (struct split_read){.db = db};
+	cr_assert_eq(seqlock()->run_read(db, split_read_fn, &arg, &result,
+	                                 sizeof result), SB_OK);
+	cr_assert_eq(arg.attempts, 1);
+	cr_assert_eq(result.snapshot, commits);
+	cr_assert_eq(result.stamp3, 100 + commits);
+	close_db(db);
+}
+
+struct writer_job {
+	sb_db *db;
+	_Atomic bool done;
+};
+
+static void *writer_main(void *arg)
+{
+	struct writer_job *job = arg;
+	commit_on_another_thread(job->db, 1);
+	atomic_store(&job->done, true);
+	return NULL;
+}
+
+Test(seqlock, direct_snapshot_holds_back_commit_and_counts_the_wait)
+{
+	/* begin_read cannot retry, so it keeps commits out until end_read:
+	 * the commit waits, and the wait is writer stall. */
+	const struct sb_variant *v = seqlock();
+	sb_db *db = open_db();
+	sb_snap *snap = v->begin_read(db);
+	const void *page3 = v->read_page(snap, 3);
+	struct writer_job job = {db, false};
+	pthread_t writer;
+	pthread_create(&writer, NULL, writer_main, &job);
+	usleep(200000);
+	cr_assert(!atomic_load(&job.done), "the commit went through under a "
+	          "direct snapshot");
+	cr_assert_eq(page_header(page3)->stamp, 0);
+	cr_assert_eq(page_header(v->read_page(snap, 4))->stamp, 0);
+	cr_assert_eq(page_header(page3)->checksum, page_checksum(page3, page_size));
+	v->end_read(snap);
+	pthread_join(writer, NULL);
+	cr_assert_geq(stats_of(db).writer_blocked_ns, 100000000u);
+	snap = v->begin_read(db);
+	cr_assert_eq(v->snapshot_commit(snap), 1);
+	cr_assert_eq(page_header(v->read_page(snap, 4))->stamp, 1);
+	v->end_read(snap);
+	cr_assert_eq(stats_of(db).retained_bytes, 0);
+	close_db(db);
+}
+
+/* ---- under the harness ---- */
+
+static struct run_result run(double write_rate, uint64_t scan_pages,
+                             double read_pause_ms)
+{
+	struct run_config config = fixture_run_config(64, 256, 2, 0.5);
+	config.write_rate = write_rate;
+	config.scan_pages = scan_pages;
+	config.read_pause_ms = read_pause_ms;
+	struct run_result result;
+	char err[256] = "";
+	cr_assert_eq(run_variant(seqlock(), &config, &result, err, sizeof err),
+	             SB_OK, "%s", err);
+	cr_assert_eq(violations_total(&result.violations), 0);
+	return result;
+}
+
+Test(seqlock, short_reads_complete_under_a_slow_writer)
+{
+	/* 20 commits/s against reads of 8 pages: most attempts succeed. */
+	struct run_result r = run(20, 8, 0);
+	cr_assert_gt(r.reads, 100);
+	cr_assert_gt(r.commits, 3);
+	run_result_free(&r);
+}
+
+Test(seqlock, long_reads_starve_under_a_steady_writer_and_the_run_ends)
+{
+	/* 2000 commits/s against reads paused 20 ms: every attempt overlaps a
+	 * commit, so every read gives up after the bound; none hangs. */
+	struct run_result r = run(2000, 16, 20);
+	cr_assert_eq(r.reads, 0);
+	cr_assert_gt(r.starved_reads, 0);
+	cr_assert_geq(r.read_retries, r.starved_reads);
+	cr_assert_gt(r.commits, 500);
+	run_result_free(&r);
+}
