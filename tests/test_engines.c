@@ -1,0 +1,492 @@
+/*
+ * The real engines, `lmdb` and `sqlite`: what they promise beyond the
+ * shared conformance tests — retained bytes that follow the pages a long
+ * reader pins, temporary files that never outlive the database, clear
+ * errors instead of crashes when a resource runs out, and the per-thread
+ * and per-snapshot machinery behind the interface.
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fixture.h"
+
+static size_t page_size = 256;
+
+static const struct sb_variant *engine(const char *name)
+{
+	const struct sb_variant *v = sb_variant_find(name);
+	cr_assert_not_null(v, "variant %s is not registered", name);
+	return v;
+}
+
+static int try_open(const struct sb_variant *v, uint64_t pages,
+                    unsigned readers, unsigned writers, sb_db **db,
+                    char *err, size_t errlen)
+{
+	struct sb_config config = {
+		.pages = pages,
+		.page_size = page_size,
+		.readers = readers,
+		.writers = writers,
+		.init_page = fixture_init_page,
+		.init_ctx = &page_size,
+	};
+	return v->open(&config, db, err, errlen);
+}
+
+static sb_db *open_db(const struct sb_variant *v, uint64_t pages)
+{
+	sb_db *db = NULL;
+	char err[256] = "";
+	int status = try_open(v, pages, 1, 1, &db, err, sizeof err);
+	cr_assert_eq(status, SB_OK, "%s: open failed: %s", v->name, err);
+	cr_assert_eq(v->thread_enter(db), SB_OK);
+	return db;
+}
+
+static void close_db(const struct sb_variant *v, sb_db *db)
+{
+	v->thread_exit(db);
+	v->close(db);
+}
+
+static int commit_pages(const struct sb_variant *v, sb_db *db, uint64_t stamp,
+                        const uint64_t *pages, unsigned count)
+{
+	sb_txn *txn = v->begin_write(db);
+	cr_assert_not_null(txn, "%s: begin_write", v->name);
+	for (unsigned i = 0; i < count; i++) {
+		void *page = v->write_page(txn, pages[i]);
+		cr_assert_not_null(page, "%s: write_page", v->name);
+		page_fill(page, page_size, pages[i], stamp, 0);
+	}
+	return v->commit(txn);
+}
+
+static uint64_t stamp_of(const struct sb_variant *v, sb_snap *snap, uint64_t n)
+{
+	const void *page = v->read_page(snap, n);
+	const struct page_header *h = page_header(page);
+	cr_assert_eq(h->pageno, n, "%s: asked for page %llu, got %llu", v->name,
+	             (unsigned long long)n, (unsigned long long)h->pageno);
+	cr_assert_eq(h->checksum, page_checksum(page, page_size),
+	             "%s: page %llu is not whole", v->name, (unsigned long long)n);
+	return h->stamp;
+}
+
+static uint64_t retained(const struct sb_variant *v, sb_db *db)
+{
+	struct sb_stats stats;
+	v->stats(db, &stats);
+	cr_assert_geq(stats.retained_peak_bytes, stats.retained_bytes);
+	return stats.retained_bytes;
+}
+
+/* A thread that commits `commits` transactions of pages 3 and 4. */
+struct writer_job {
+	const struct sb_variant *v;
+	sb_db *db;
+	uint64_t first_stamp;
+	unsigned commits;
+	int status;
+};
+
+static void *writer_thread(void *arg)
+{
+	struct writer_job *job = arg;
+	job->status = job->v->thread_enter(job->db);
+	for (unsigned i = 0; job->status == SB_OK && i < job->commits; i++)
+		job->status = commit_pages(job->v, job->db, job->first_stamp + i,
+		                           (uint64_t[]){3, 4}, 2);
+	job->v->thread_exit(job->db);
+	return NULL;
+}
+
+/* Commits from another thread: this thread may hold a snapshot (a SQLite
+ * connection holds one transaction at a time). */
+static void commit_elsewhere(const struct sb_variant *v, sb_db *db,
+                             uint64_t first_stamp, unsigned commits)
+{
+	struct writer_job job = {v, db, first_stamp, commits, SB_OK};
+	pthread_t thread;
+	cr_assert_eq(pthread_create(&thread, NULL, writer_thread, &job), 0);
+	pthread_join(thread, NULL);
+	cr_assert_eq(job.status, SB_OK, "%s: a commit failed", v->name);
+}
+
+/* ---- retained bytes ---- */
+
+static void reader_pins_until_it_ends(const char *name)
+{
+	const struct sb_variant *v = engine(name);
+	sb_db *db = open_db(v, 64);
+	commit_elsewhere(v, db, 1, 5);
+	cr_assert_eq(retained(v, db), 0, "%s: retained with no reader", name);
+	sb_snap *old = v->begin_read(db);
+	cr_assert_not_null(old);
+	commit_elsewhere(v, db, 6, 10);
+	uint64_t after_10 = retained(v, db);
+	commit_elsewhere(v, db, 16, 10);
+	uint64_t after_20 = retained(v, db);
+	cr_assert_gt(after_10, 0, "%s: a reader pins nothing", name);
+	cr_assert_gt(after_20, after_10, "%s: retained does not grow with "
+	             "commits under a reader", name);
+	cr_assert_eq(stamp_of(v, old, 3), 5, "%s", name);
+	v->end_read(old);
+	commit_elsewhere(v, db, 26, 1);
+	cr_assert_eq(retained(v, db), 0, "%s: retained after the reader ended",
+	             name);
+	struct sb_stats stats;
+	v->stats(db, &stats);
+	cr_assert_geq(stats.retained_peak_bytes, after_20, "%s: peak", name);
+	close_db(v, db);
+}
+
+Test(lmdb, reader_pins_freed_pages_until_it_ends)
+{
+	reader_pins_until_it_ends("lmdb");
+}
+
+Test(sqlite, reader_keeps_the_wal_until_it_ends)
+{
+	reader_pins_until_it_ends("sqlite");
+}
+
+/* A reader that began after the last commit needs nothing older. */
+static void fresh_reader_pins_nothing(const char *name)
+{
+	const struct sb_variant *v = engine(name);
+	sb_db *db = open_db(v, 64);
+	commit_elsewhere(v, db, 1, 20);
+	sb_snap *snap = v->begin_read(db);
+	cr_assert_eq(retained(v, db), 0, "%s", name);
+	commit_elsewhere(v, db, 21, 1);
+	cr_assert_gt(retained(v, db), 0, "%s", name);
+	v->end_read(snap);
+	close_db(v, db);
+}
+
+Test(lmdb, reader_that_began_after_the_last_commit_pins_nothing)
+{
+	fresh_reader_pins_nothing("lmdb");
+}
+
+Test(sqlite, reader_that_began_after_the_last_commit_pins_nothing)
+{
+	fresh_reader_pins_nothing("sqlite");
+}
+
+/* ---- temporary files ---- */
+
+/* Where the variants put their directories (the same rule as theirs). */
+static const char *temp_base(void)
+{
+	struct stat st;
+	if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) &&
+	    access("/dev/shm", W_OK | X_OK) == 0)
+		return "/dev/shm";
+	const char *base = getenv("TMPDIR");
+	return base && *base ? base : "/tmp";
+}
+
+/* The number of this process's directories of variant `name`; the path of
+ * the last one found goes to `path` when it is not NULL. */
+static int own_temp_dirs(const char *name, char *path, size_t len)
+{
+	char prefix[64];
+	snprintf(prefix, sizeof prefix, "snapbench-%s-%d-", name, (int)getpid());
+	DIR *d = opendir(temp_base());
+	cr_assert_not_null(d);
+	int count = 0;
+	struct dirent *entry;
+	while ((entry = readdir(d)) != NULL) {
+		if (strncmp(entry->d_name, prefix, strlen(prefix)) != 0)
+			continue;
+		count++;
+		if (path)
+			snprintf(path, len, "%s/%s", temp_base(), entry->d_name);
+	}
+	closedir(d);
+	return count;
+}
+
+static void files_removed_at_close(const char *name)
+{
+	const struct sb_variant *v = engine(name);
+	cr_assert_eq(own_temp_dirs(name, NULL, 0), 0);
+	sb_db *db = open_db(v, 64);
+	commit_elsewhere(v, db, 1, 3);
+	cr_assert_eq(own_temp_dirs(name, NULL, 0), 1,
+	             "%s: no directory in %s", name, temp_base());
+	close_db(v, db);
+	cr_assert_eq(own_temp_dirs(name, NULL, 0), 0,
+	             "%s: the directory outlived close", name);
+}
+
+Test(lmdb, temporary_files_are_removed_at_close)
+{
+	files_removed_at_close("lmdb");
+}
+
+Test(sqlite, temporary_files_are_removed_at_close)
+{
+	files_removed_at_close("sqlite");
+}
+
+/* Loading 4 MiB with files limited to 64 KiB fails half-way through. */
+static void files_removed_after_failed_open(const char *name)
+{
+	const struct sb_variant *v = engine(name);
+	struct rlimit old, small = {64 << 10, 64 << 10};
+	getrlimit(RLIMIT_FSIZE, &old);
+	small.rlim_max = old.rlim_max;
+	signal(SIGXFSZ, SIG_IGN); /* a write past the limit fails with EFBIG */
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+	sb_db *db = NULL;
+	char err[256] = "";
+	int status = try_open(v, 16384, 1, 1, &db, err, sizeof err);
+	setrlimit(RLIMIT_FSIZE, &old);
+	cr_assert_eq(status, SB_ERESOURCE, "%s: open did not fail (%d)", name,
+	             status);
+	cr_assert_neq(err[0], '\0', "%s: no message", name);
+	cr_assert_eq(own_temp_dirs(name, NULL, 0), 0,
+	             "%s: a failed open left its directory", name);
+}
+
+Test(lmdb, temporary_files_are_removed_after_a_failed_open)
+{
+	files_removed_after_failed_open("lmdb");
+}
+
+Test(sqlite, temporary_files_are_removed_after_a_failed_open)
+{
+	files_removed_after_failed_open("sqlite");
+}
+
+/* ---- reads ---- */
+
+/* In-order reads step a cursor, others seek: both must return the page
+ * asked for, as of the snapshot. */
+static void steps_and_seeks_return_the_page_asked_for(const char *name)
+{
+	const struct sb_variant *v = engine(name);
+	sb_db *db = open_db(v, 64);
+	commit_elsewhere(v, db, 1, 2); /* pages 3 and 4 at stamp 2 */
+	sb_snap *snap = v->begin_read(db);
+	uint64_t order[] = {60, 61, 62, 63, 0, 1, 2, 3, 4, 5, 4, 3, 9, 10, 7, 8};
+	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+		uint64_t expect = order[i] == 3 || order[i] == 4 ? 2 : 0;
+		cr_assert_eq(stamp_of(v, snap, order[i]), expect, "%s: page %llu",
+		             name, (unsigned long long)order[i]);
+	}
+	v->end_read(snap);
+	close_db(v, db);
+}
+
+Test(lmdb, cursor_steps_and_seeks_return_the_page_asked_for)
+{
+	steps_and_seeks_return_the_page_asked_for("lmdb");
+}
+
+Test(sqlite, statement_steps_and_seeks_return_the_page_asked_for)
+{
+	steps_and_seeks_return_the_page_asked_for("sqlite");
+}
+
+/* Pages of 4096 bytes do not fit in a leaf of either engine (LMDB and
+ * SQLite move them to overflow pages): a full verifying run must be clean. */
+static void full_size_pages_run_clean(const char *name)
+{
+	struct run_config config = fixture_run_config(256, 4096, 1, 0.5);
+	struct run_result r;
+	char err[256] = "";
+	int status = run_variant(engine(name), &config, &r, err, sizeof err);
+	cr_assert_eq(status, SB_OK, "%s: %s", name, err);
+	cr_assert_gt(r.commits, 50, "%s", name);
+	cr_assert_gt(r.reads, 2, "%s", name);
+	cr_assert_eq(violations_total(&r.violations), 0, "%s", name);
+	run_result_free(&r);
+}
+
+Test(lmdb, pages_on_overflow_runs_read_back_whole)
+{
+	full_size_pages_run_clean("lmdb");
+}
+
+Test(sqlite, pages_on_overflow_pages_read_back_whole)
+{
+	full_size_pages_run_clean("sqlite");
+}
+
+/* ---- writers ---- */
+
+/* A second writer waits for the first to commit; the wait is counted. */
+struct blocked_writer {
+	const struct sb_variant *v;
+	sb_db *db;
+	_Atomic bool started, done;
+	int status;
+};
+
+static void *second_writer(void *arg)
+{
+	struct blocked_writer *w = arg;
+	w->status = w->v->thread_enter(w->db);
+	atomic_store(&w->started, true);
+	if (w->status == SB_OK)
+		w->status = commit_pages(w->v, w->db, 2, (uint64_t[]){5, 6}, 2);
+	atomic_store(&w->done, true);
+	w->v->thread_exit(w->db);
+	return NULL;
+}
+
+static void second_writer_waits(const char *name)
+{
+	const struct sb_variant *v = engine(name);
+	sb_db *db = open_db(v, 64);
+	sb_txn *txn = v->begin_write(db);
+	cr_assert_not_null(txn);
+	page_fill(v->write_page(txn, 3), page_size, 3, 1, 0);
+	struct blocked_writer w = {v, db, false, false, SB_OK};
+	pthread_t thread;
+	cr_assert_eq(pthread_create(&thread, NULL, second_writer, &w), 0);
+	while (!atomic_load(&w.started))
+		usleep(1000);
+	usleep(100000);
+	cr_assert(!atomic_load(&w.done), "%s: two writers at once", name);
+	cr_assert_eq(v->commit(txn), SB_OK);
+	pthread_join(thread, NULL);
+	cr_assert_eq(w.status, SB_OK);
+	sb_snap *snap = v->begin_read(db);
+	cr_assert_eq(v->snapshot_commit(snap), 2, "%s", name);
+	cr_assert_eq(stamp_of(v, snap, 3), 1, "%s", name);
+	cr_assert_eq(stamp_of(v, snap, 5), 2, "%s", name);
+	v->end_read(snap);
+	struct sb_stats stats;
+	v->stats(db, &stats);
+	cr_assert_geq(stats.writer_blocked_ns, 50000000, "%s: blocked %llu ns",
+	              name, (unsigned long long)stats.writer_blocked_ns);
+	close_db(v, db);
+}
+
+Test(lmdb, second_writer_waits_for_the_first_and_counts_it)
+{
+	second_writer_waits("lmdb");
+}
+
+Test(sqlite, second_writer_waits_for_the_first_and_counts_it)
+{
+	second_writer_waits("sqlite");
+}
+
+/* ---- LMDB specifics ---- */
+
+/* The data file grows while a reader pins freed pages, and not without. */
+Test(lmdb, file_grows_only_while_a_reader_pins_pages)
+{
+	const struct sb_variant *v = engine("lmdb");
+	sb_db *db = open_db(v, 64);
+	char dir[512], data[600];
+	cr_assert_eq(own_temp_dirs("lmdb", dir, sizeof dir), 1);
+	snprintf(data, sizeof data, "%s/data.mdb", dir);
+	struct stat st;
+	commit_elsewhere(v, db, 1, 20); /* the free list reaches its size */
+	cr_assert_eq(stat(data, &st), 0);
+	off_t settled = st.st_size;
+	commit_elsewhere(v, db, 21, 200);
+	cr_assert_eq(stat(data, &st), 0);
+	cr_assert_eq(st.st_size, settled, "grew without a reader");
+	sb_snap *snap = v->begin_read(db);
+	commit_elsewhere(v, db, 221, 200);
+	cr_assert_eq(stat(data, &st), 0);
+	cr_assert_gt(st.st_size, settled + 100 * 4096, "did not grow under a reader");
+	v->end_read(snap);
+	close_db(v, db);
+}
+
+/* More snapshots than reader-table slots: begin_read returns NULL (no
+ * crash), and once they end a snapshot opens again. */
+Test(lmdb, too_many_snapshots_fail_cleanly)
+{
+	const struct sb_variant *v = engine("lmdb");
+	sb_db *db = NULL;
+	char err[256] = "";
+	cr_assert_eq(try_open(v, 16, 0, 0, &db, err, sizeof err), SB_OK, "%s", err);
+	cr_assert_eq(v->thread_enter(db), SB_OK);
+	sb_snap *snaps[1000];
+	size_t open = 0;
+	while (open < 1000 && (snaps[open] = v->begin_read(db)) != NULL)
+		open++;
+	cr_assert_lt(open, 1000, "the reader table never filled");
+	cr_assert_geq(open, 8);
+	cr_assert_eq(stamp_of(v, snaps[0], 5), 0);
+	for (size_t i = 0; i < open; i++)
+		v->end_read(snaps[i]);
+	sb_snap *snap = v->begin_read(db);
+	cr_assert_not_null(snap, "no snapshot after the others ended");
+	v->end_read(snap);
+	close_db(v, db);
+}
+
+/* A reader pinning pages fills the map: the commit fails with
+ * SB_ERESOURCE, and after the reader ends commits work again. */
+Test(lmdb, full_map_is_an_error_and_clears_when_the_reader_ends)
+{
+	const struct sb_variant *v = engine("lmdb");
+	sb_db *db = open_db(v, 16);
+	sb_snap *snap = v->begin_read(db);
+	struct writer_job job = {v, db, 1, 200000, SB_OK};
+	pthread_t thread;
+	cr_assert_eq(pthread_create(&thread, NULL, writer_thread, &job), 0);
+	pthread_join(thread, NULL);
+	cr_assert_eq(job.status, SB_ERESOURCE, "the map never filled");
+	cr_assert_eq(stamp_of(v, snap, 3), 0);
+	v->end_read(snap);
+	cr_assert_eq(commit_pages(v, db, 1000000, (uint64_t[]){3, 4}, 2), SB_OK);
+	cr_assert_eq(commit_pages(v, db, 1000001, (uint64_t[]){3, 4}, 2), SB_OK);
+	close_db(v, db);
+}
+
+/* ---- SQLite specifics ---- */
+
+/* A thread's connection belongs to one database: two databases open at
+ * once on one thread do not see each other's commits. */
+Test(sqlite, thread_connections_are_per_database)
+{
+	const struct sb_variant *v = engine("sqlite");
+	sb_db *a = open_db(v, 16), *b = open_db(v, 16);
+	cr_assert_eq(commit_pages(v, a, 1, (uint64_t[]){3, 4}, 2), SB_OK);
+	sb_snap *sa = v->begin_read(a);
+	sb_snap *sb = v->begin_read(b);
+	cr_assert_eq(v->snapshot_commit(sa), 1);
+	cr_assert_eq(v->snapshot_commit(sb), 0);
+	cr_assert_eq(stamp_of(v, sa, 3), 1);
+	cr_assert_eq(stamp_of(v, sb, 3), 0);
+	v->end_read(sa);
+	v->end_read(sb);
+	close_db(v, a);
+	close_db(v, b);
+}
+
+/* A connection holds one transaction: a second on the same thread is
+ * refused with NULL, and the first is unharmed. */
+Test(sqlite, second_transaction_on_one_thread_is_refused)
+{
+	const struct sb_variant *v = engine("sqlite");
+	sb_db *db = open_db(v, 16);
+	sb_snap *snap = v->begin_read(db);
+	cr_assert_not_null(snap);
+	cr_assert_null(v->begin_read(db));
+	cr_assert_null(v->begin_write(db));
+	cr_assert_eq(stamp_of(v, snap, 3), 0);
+	v->end_read(snap);
+	cr_assert_eq(commit_pages(v, db, 1, (uint64_t[]){3, 4}, 2), SB_OK);
+	close_db(v, db);
+}
