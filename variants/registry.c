@@ -6,10 +6,26 @@
 
 extern const struct sb_variant sb_variant_none;
 extern const struct sb_variant sb_variant_rwlock;
+extern const struct sb_variant sb_variant_rcucow;
+extern const struct sb_variant sb_variant_epochcow;
+extern const struct sb_variant sb_variant_seqlock;
+extern const struct sb_variant sb_variant_leftright;
+extern const struct sb_variant sb_variant_fullcopy;
+extern const struct sb_variant sb_variant_forkcow;
+extern const struct sb_variant sb_variant_lmdb;
+extern const struct sb_variant sb_variant_sqlite;
 
 const struct sb_variant *const sb_variants[] = {
 	&sb_variant_none,
 	&sb_variant_rwlock,
+	&sb_variant_rcucow,
+	&sb_variant_epochcow,
+	&sb_variant_seqlock,
+	&sb_variant_leftright,
+	&sb_variant_fullcopy,
+	&sb_variant_forkcow,
+	&sb_variant_lmdb,
+	&sb_variant_sqlite,
 };
 
 const size_t sb_variant_count = sizeof sb_variants / sizeof sb_variants[0];
