@@ -39,6 +39,7 @@
 
 #include "cow.h"
 #include "tsan.h"
+#include "urcu_thread.h"
 
 struct sb_db {
 	struct cow_tree tree;
@@ -57,10 +58,6 @@ struct sb_snap {
 	const struct cow_node *root;
 };
 
-/* liburcu registers threads, not (thread, database) pairs: a thread that
- * enters twice (two databases, or the harness's final check) registers
- * once. */
-static _Thread_local unsigned rcucow_thread_entered;
 
 static int rcucow_open(const struct sb_config *config, sb_db **out, char *err,
                        size_t errlen)
@@ -101,16 +98,14 @@ static void rcucow_close(sb_db *db)
 static int rcucow_thread_enter(sb_db *db)
 {
 	(void)db;
-	if (rcucow_thread_entered++ == 0)
-		urcu_memb_register_thread();
+	sb_urcu_thread_enter();
 	return SB_OK;
 }
 
 static void rcucow_thread_exit(sb_db *db)
 {
 	(void)db;
-	if (--rcucow_thread_entered == 0)
-		urcu_memb_unregister_thread();
+	sb_urcu_thread_exit();
 }
 
 static sb_snap *rcucow_begin_read(sb_db *db)

@@ -6,6 +6,7 @@
 
 extern const struct sb_variant sb_variant_none;
 extern const struct sb_variant sb_variant_rwlock;
+extern const struct sb_variant sb_variant_pagever;
 extern const struct sb_variant sb_variant_rcucow;
 extern const struct sb_variant sb_variant_epochcow;
 extern const struct sb_variant sb_variant_seqlock;
@@ -18,6 +19,7 @@ extern const struct sb_variant sb_variant_sqlite;
 const struct sb_variant *const sb_variants[] = {
 	&sb_variant_none,
 	&sb_variant_rwlock,
+	&sb_variant_pagever,
 	&sb_variant_rcucow,
 	&sb_variant_epochcow,
 	&sb_variant_seqlock,
