@@ -68,6 +68,9 @@
 #define TRIM_PERIOD_NS 1000000u
 /* ...and at once when this many replaced versions are waiting. */
 #define TRIM_BATCH 64
+/* Freed versions kept for reuse by the writer: malloc would return them to
+ * the kernel (madvise) and the writer would pay a page fault per copy. */
+#define POOL_MAX 4096
 
 /* One version of one page.  The header is padded to 64 bytes so that the
  * data that follows it is as aligned as a cache line. */
@@ -75,7 +78,7 @@ struct version {
 	uint64_t since;                 /* commit that made it current */
 	uint64_t end;                   /* commit that replaced it (0: current) */
 	_Atomic(struct version *) older;/* next older version of the page */
-	struct version *queue_next;     /* writer -> trimmer queue */
+	struct version *queue_next;     /* writer -> trimmer queue; the pool */
 	struct version *kept_next;      /* the trimmer's list of kept versions */
 	uint64_t pageno;
 	char pad[16];
@@ -106,6 +109,11 @@ struct sb_db {
 	sem_t wake;
 	pthread_t trimmer;
 	struct version *kept;            /* trimmer only */
+	/* Trimmer -> writer: freed versions for reuse, a stack with one
+	 * pusher (the trimmer) and one popper at a time (the writer, under
+	 * its mutex), so popping has no ABA problem. */
+	_Atomic(struct version *) pool;
+	_Atomic unsigned pooled;
 	uint64_t *live_times;            /* trimmer only: PAGEVER_SLOTS */
 
 	struct sb_retained retained;
@@ -121,6 +129,43 @@ struct sb_snap {
 static struct version *version_alloc(size_t page_size)
 {
 	return aligned_alloc(64, sizeof(struct version) + page_size);
+}
+
+/* A version for the writer: from the pool, else a new one. */
+static struct version *version_get(sb_db *db)
+{
+	/* Acquire: pairs with version_put's release; the popped version's
+	 * link is visible. */
+	struct version *top = atomic_load_explicit(&db->pool,
+	                                           memory_order_acquire);
+	while (top && !atomic_compare_exchange_weak_explicit(
+		              &db->pool, &top, top->queue_next,
+		              memory_order_acquire, memory_order_acquire))
+		;
+	if (!top)
+		return version_alloc(db->config.page_size);
+	/* Relaxed: a bound on the pool's size, nothing more. */
+	atomic_fetch_sub_explicit(&db->pooled, 1, memory_order_relaxed);
+	return top;
+}
+
+/* Gives a dead version back: to the pool, or to malloc when it is full. */
+static void version_put(sb_db *db, struct version *v)
+{
+	/* Relaxed: as in version_get. */
+	if (atomic_load_explicit(&db->pooled, memory_order_relaxed) >= POOL_MAX) {
+		free(v);
+		return;
+	}
+	atomic_fetch_add_explicit(&db->pooled, 1, memory_order_relaxed);
+	struct version *top = atomic_load_explicit(&db->pool,
+	                                           memory_order_relaxed);
+	do
+		v->queue_next = top;
+	/* Release: the writer that pops v sees its link (and owns v). */
+	while (!atomic_compare_exchange_weak_explicit(&db->pool, &top, v,
+	                                              memory_order_release,
+	                                              memory_order_relaxed));
 }
 
 /* ---- the trimmer ---- */
@@ -236,7 +281,7 @@ static void trim_pass(sb_db *db)
 	while (dead) {
 		struct version *v = dead;
 		dead = v->queue_next;
-		free(v);
+		version_put(db, v);
 		sb_retained_sub(&db->retained, ps);
 	}
 }
@@ -278,6 +323,13 @@ static void free_all(sb_db *db)
 	}
 	for (unsigned i = 0; i < db->dirty_count; i++)
 		free(db->dirty[i]);
+	struct version *pooled = atomic_load_explicit(&db->pool,
+	                                              memory_order_relaxed);
+	while (pooled) {
+		struct version *next = pooled->queue_next;
+		free(pooled);
+		pooled = next;
+	}
 	free(db->head);
 	free(db->dirty);
 	free(db->live_times);
@@ -461,7 +513,7 @@ static void *pagever_write_page(sb_txn *txn, uint64_t pageno)
 		db->dirty = grown;
 		db->dirty_cap *= 2;
 	}
-	struct version *copy = version_alloc(db->config.page_size);
+	struct version *copy = version_get(db);
 	if (!copy)
 		return NULL;
 	/* Relaxed: only the writer stores heads. */
