@@ -47,7 +47,6 @@
  * (the freed pages are reused once the readers end).  Staleness: 0
  * (strict).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <lmdb.h>
 #include <pthread.h>
@@ -57,6 +56,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "engine_files.h"
 
 /* The key that holds the commit number: above every page number. */
 #define COMMIT_KEY SIZE_MAX
@@ -90,17 +90,11 @@ struct sb_snap {
 /* Pages a write transaction changed: page number -> a private copy, written
  * into LMDB at commit.  A transaction writes a handful of pages
  * (--write-pages), so a linear search is the right size. */
-struct dirty_pages {
-	uint64_t *pageno;
-	char **buffer;      /* buffers are kept across transactions for reuse */
-	size_t count, capacity;
-};
-
 /* The single write transaction.  Owned by whoever holds db->write_lock. */
 struct sb_txn {
 	sb_db *db;
 	MDB_txn *txn;
-	struct dirty_pages dirty;
+	struct sb_dirty_pages dirty;
 };
 
 /* What stats() computed last time, to add only the newer free-list records
@@ -137,98 +131,6 @@ struct sb_db {
 	_Atomic uint64_t retained_bytes;
 	_Atomic uint64_t retained_peak;
 };
-
-/* ---- the temporary directory ---- */
-
-/* A fresh directory for the environment, on a memory-backed file system
- * when there is one.  Its name carries the process id, so that a test can
- * tell its own directories from others'. */
-static int make_temp_dir(char *dir, size_t len, char *err, size_t errlen)
-{
-	struct stat st;
-	const char *base = "/dev/shm";
-	if (stat(base, &st) != 0 || !S_ISDIR(st.st_mode) ||
-	    access(base, W_OK | X_OK) != 0) {
-		base = getenv("TMPDIR");
-		if (!base || !*base)
-			base = "/tmp";
-	}
-	int n = snprintf(dir, len, "%s/snapbench-lmdb-%d-XXXXXX", base,
-	                 (int)getpid());
-	if (n < 0 || (size_t)n >= len) {
-		snprintf(err, errlen, "lmdb: temporary directory name too long");
-		return SB_ERESOURCE;
-	}
-	if (!mkdtemp(dir)) {
-		snprintf(err, errlen, "lmdb: cannot create %s: %s", dir,
-		         strerror(errno));
-		return SB_ERESOURCE;
-	}
-	return SB_OK;
-}
-
-/* Removes the directory and every file in it (LMDB's data.mdb, lock.mdb). */
-static void remove_temp_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (d) {
-		struct dirent *entry;
-		char path[512];
-		while ((entry = readdir(d)) != NULL) {
-			if (strcmp(entry->d_name, ".") == 0 ||
-			    strcmp(entry->d_name, "..") == 0)
-				continue;
-			snprintf(path, sizeof path, "%s/%s", dir, entry->d_name);
-			unlink(path);
-		}
-		closedir(d);
-	}
-	rmdir(dir);
-}
-
-/* ---- dirty pages ---- */
-
-static char *dirty_find(struct dirty_pages *d, uint64_t pageno)
-{
-	for (size_t i = 0; i < d->count; i++)
-		if (d->pageno[i] == pageno)
-			return d->buffer[i];
-	return NULL;
-}
-
-/* A buffer for a page not yet in the map, or NULL when out of memory. */
-static char *dirty_add(struct dirty_pages *d, uint64_t pageno, size_t page_size)
-{
-	if (d->count == d->capacity) {
-		size_t capacity = d->capacity ? 2 * d->capacity : 8;
-		uint64_t *pagenos = realloc(d->pageno, capacity * sizeof *pagenos);
-		if (!pagenos)
-			return NULL;
-		d->pageno = pagenos;
-		char **buffers = realloc(d->buffer, capacity * sizeof *buffers);
-		if (!buffers)
-			return NULL;
-		for (size_t i = d->capacity; i < capacity; i++)
-			buffers[i] = NULL;
-		d->buffer = buffers;
-		d->capacity = capacity;
-	}
-	if (!d->buffer[d->count]) {
-		d->buffer[d->count] = malloc(page_size);
-		if (!d->buffer[d->count])
-			return NULL;
-	}
-	d->pageno[d->count] = pageno;
-	return d->buffer[d->count++];
-}
-
-static void dirty_free(struct dirty_pages *d)
-{
-	for (size_t i = 0; i < d->capacity; i++)
-		free(d->buffer[i]);
-	free(d->buffer);
-	free(d->pageno);
-}
 
 /* ---- open and close ---- */
 
@@ -345,8 +247,8 @@ static void destroy(sb_db *db)
 	if (db->env)
 		mdb_env_close(db->env);
 	if (db->dir[0])
-		remove_temp_dir(db->dir);
-	dirty_free(&db->write.dirty);
+		sb_temp_dir_remove(db->dir);
+	sb_dirty_free(&db->write.dirty);
 	pthread_mutex_destroy(&db->write_lock);
 	pthread_mutex_destroy(&db->pool_lock);
 	pthread_mutex_destroy(&db->stats_lock);
@@ -383,7 +285,7 @@ static int lmdb_open(const struct sb_config *config, sb_db **out, char *err,
 	pthread_mutex_init(&db->pool_lock, NULL);
 	pthread_mutex_init(&db->stats_lock, NULL);
 
-	int status = make_temp_dir(db->dir, sizeof db->dir, err, errlen);
+	int status = sb_temp_dir("lmdb", db->dir, sizeof db->dir, err, errlen);
 	if (status != SB_OK) {
 		db->dir[0] = '\0';
 		destroy(db);
@@ -620,10 +522,10 @@ static sb_txn *lmdb_begin_write(sb_db *db)
 static void *lmdb_write_page(sb_txn *t, uint64_t pageno)
 {
 	size_t page_size = t->db->config.page_size;
-	char *buffer = dirty_find(&t->dirty, pageno);
+	char *buffer = sb_dirty_find(&t->dirty, pageno);
 	if (buffer)
 		return buffer;
-	buffer = dirty_add(&t->dirty, pageno, page_size);
+	buffer = sb_dirty_add(&t->dirty, pageno, page_size);
 	if (!buffer) {
 		/* The harness ends the run without calling commit. */
 		fprintf(stderr, "snapbench: lmdb: cannot allocate a page buffer\n");

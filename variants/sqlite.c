@@ -54,7 +54,6 @@
  * WAL; a reader that begins before that commit (back-to-back long reads)
  * pins the WAL again, so it can span many reads.  Staleness: 0 (strict).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -64,6 +63,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "engine_files.h"
 
 /* Rows inserted per transaction at open. */
 #define LOAD_PAGES_PER_TXN 8192u
@@ -88,16 +88,10 @@ struct sb_snap {
 /* Pages a write transaction changed: page number -> a private copy, written
  * into SQLite at commit.  A transaction writes a handful of pages
  * (--write-pages), so a linear search is the right size. */
-struct dirty_pages {
-	uint64_t *pageno;
-	char **buffer;      /* buffers are kept across transactions for reuse */
-	size_t count, capacity;
-};
-
 /* A write transaction: the write transaction of its thread's connection. */
 struct sb_txn {
 	struct conn *conn;
-	struct dirty_pages dirty;
+	struct sb_dirty_pages dirty;
 };
 
 enum conn_state { CONN_IDLE, CONN_READING, CONN_WRITING };
@@ -133,98 +127,6 @@ struct sb_db {
 	_Atomic uint64_t writer_blocked_ns;
 	_Atomic uint64_t retained_peak;
 };
-
-/* ---- the temporary directory ---- */
-
-/* A fresh directory for the database, on a memory-backed file system when
- * there is one.  Its name carries the process id, so that a test can tell
- * its own directories from others'. */
-static int make_temp_dir(char *dir, size_t len, char *err, size_t errlen)
-{
-	struct stat st;
-	const char *base = "/dev/shm";
-	if (stat(base, &st) != 0 || !S_ISDIR(st.st_mode) ||
-	    access(base, W_OK | X_OK) != 0) {
-		base = getenv("TMPDIR");
-		if (!base || !*base)
-			base = "/tmp";
-	}
-	int n = snprintf(dir, len, "%s/snapbench-sqlite-%d-XXXXXX", base,
-	                 (int)getpid());
-	if (n < 0 || (size_t)n >= len) {
-		snprintf(err, errlen, "sqlite: temporary directory name too long");
-		return SB_ERESOURCE;
-	}
-	if (!mkdtemp(dir)) {
-		snprintf(err, errlen, "sqlite: cannot create %s: %s", dir,
-		         strerror(errno));
-		return SB_ERESOURCE;
-	}
-	return SB_OK;
-}
-
-/* Removes the directory and every file in it (database, -wal, -shm). */
-static void remove_temp_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (d) {
-		struct dirent *entry;
-		char path[512];
-		while ((entry = readdir(d)) != NULL) {
-			if (strcmp(entry->d_name, ".") == 0 ||
-			    strcmp(entry->d_name, "..") == 0)
-				continue;
-			snprintf(path, sizeof path, "%s/%s", dir, entry->d_name);
-			unlink(path);
-		}
-		closedir(d);
-	}
-	rmdir(dir);
-}
-
-/* ---- dirty pages ---- */
-
-static char *dirty_find(struct dirty_pages *d, uint64_t pageno)
-{
-	for (size_t i = 0; i < d->count; i++)
-		if (d->pageno[i] == pageno)
-			return d->buffer[i];
-	return NULL;
-}
-
-/* A buffer for a page not yet in the map, or NULL when out of memory. */
-static char *dirty_add(struct dirty_pages *d, uint64_t pageno, size_t page_size)
-{
-	if (d->count == d->capacity) {
-		size_t capacity = d->capacity ? 2 * d->capacity : 8;
-		uint64_t *pagenos = realloc(d->pageno, capacity * sizeof *pagenos);
-		if (!pagenos)
-			return NULL;
-		d->pageno = pagenos;
-		char **buffers = realloc(d->buffer, capacity * sizeof *buffers);
-		if (!buffers)
-			return NULL;
-		for (size_t i = d->capacity; i < capacity; i++)
-			buffers[i] = NULL;
-		d->buffer = buffers;
-		d->capacity = capacity;
-	}
-	if (!d->buffer[d->count]) {
-		d->buffer[d->count] = malloc(page_size);
-		if (!d->buffer[d->count])
-			return NULL;
-	}
-	d->pageno[d->count] = pageno;
-	return d->buffer[d->count++];
-}
-
-static void dirty_free(struct dirty_pages *d)
-{
-	for (size_t i = 0; i < d->capacity; i++)
-		free(d->buffer[i]);
-	free(d->buffer);
-	free(d->pageno);
-}
 
 /* ---- connections ---- */
 
@@ -279,7 +181,7 @@ static void conn_free(struct conn *c)
 {
 	conn_finalize(c);
 	sqlite3_close(c->handle);
-	dirty_free(&c->txn.dirty);
+	sb_dirty_free(&c->txn.dirty);
 	free(c->snap.page);
 	free(c);
 }
@@ -492,7 +394,7 @@ static void destroy(sb_db *db)
 	if (db->keeper)
 		sqlite3_close(db->keeper);
 	if (db->dir[0])
-		remove_temp_dir(db->dir);
+		sb_temp_dir_remove(db->dir);
 	if (db->key_made)
 		pthread_key_delete(db->thread_conn);
 	pthread_mutex_destroy(&db->conns_lock);
@@ -515,7 +417,7 @@ static int sqlite_open(const struct sb_config *config, sb_db **out, char *err,
 		return SB_ERESOURCE;
 	}
 	db->key_made = true;
-	int status = make_temp_dir(db->dir, sizeof db->dir, err, errlen);
+	int status = sb_temp_dir("sqlite", db->dir, sizeof db->dir, err, errlen);
 	if (status != SB_OK) {
 		db->dir[0] = '\0';
 		destroy(db);
@@ -668,10 +570,10 @@ static void *sqlite_write_page(sb_txn *t, uint64_t pageno)
 {
 	struct conn *c = t->conn;
 	size_t page_size = c->db->config.page_size;
-	char *buffer = dirty_find(&t->dirty, pageno);
+	char *buffer = sb_dirty_find(&t->dirty, pageno);
 	if (buffer)
 		return buffer;
-	buffer = dirty_add(&t->dirty, pageno, page_size);
+	buffer = sb_dirty_add(&t->dirty, pageno, page_size);
 	if (!buffer) {
 		/* The harness ends the run without calling commit. */
 		fprintf(stderr, "snapbench: sqlite: cannot allocate a page buffer\n");
