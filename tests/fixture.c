@@ -1,3 +1,4 @@
+#include <criterion/criterion.h>
 #include <criterion/alloc.h>
 
 #include "fixture.h"
@@ -47,4 +48,57 @@ struct run_config fixture_run_config(uint64_t pages, size_t page_size,
 void fixture_init_page(void *page_size, uint64_t pageno, void *page)
 {
 	page_fill(page, *(size_t *)page_size, pageno, 0, 0);
+}
+
+sb_db *fixture_open(const struct sb_variant *v, uint64_t pages,
+                    size_t *page_size, unsigned readers, unsigned writers,
+                    enum sb_publish publish)
+{
+	struct sb_config config = {
+		.pages = pages,
+		.page_size = *page_size,
+		.readers = readers,
+		.writers = writers,
+		.publish = publish,
+		.init_page = fixture_init_page,
+		.init_ctx = page_size,
+	};
+	sb_db *db = NULL;
+	char err[256] = "";
+	int status = v->open(&config, &db, err, sizeof err);
+	cr_assert_eq(status, SB_OK, "%s: open failed: %s", v->name, err);
+	cr_assert_eq(v->thread_enter(db), SB_OK, "%s: thread_enter", v->name);
+	return db;
+}
+
+void fixture_close(const struct sb_variant *v, sb_db *db)
+{
+	v->thread_exit(db);
+	v->close(db);
+}
+
+int fixture_commit(const struct sb_variant *v, sb_db *db, size_t page_size,
+                   uint64_t stamp, const uint64_t *pages, unsigned count)
+{
+	sb_txn *txn = v->begin_write(db);
+	cr_assert_not_null(txn, "%s: begin_write", v->name);
+	for (unsigned i = 0; i < count; i++) {
+		void *page = v->write_page(txn, pages[i]);
+		cr_assert_not_null(page, "%s: write_page", v->name);
+		page_fill(page, page_size, pages[i], stamp, 0);
+	}
+	return v->commit(txn);
+}
+
+uint64_t fixture_stamp(const struct sb_variant *v, sb_snap *snap,
+                       size_t page_size, uint64_t n)
+{
+	const void *page = v->read_page(snap, n);
+	cr_assert_not_null(page, "%s: read_page", v->name);
+	const struct page_header *h = page_header(page);
+	cr_assert_eq(h->pageno, n, "%s: page %llu has number %llu", v->name,
+	             (unsigned long long)n, (unsigned long long)h->pageno);
+	cr_assert_eq(h->checksum, page_checksum(page, page_size),
+	             "%s: page %llu is not whole", v->name, (unsigned long long)n);
+	return h->stamp;
 }

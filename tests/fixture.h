@@ -27,4 +27,20 @@ struct run_config fixture_run_config(uint64_t pages, size_t page_size,
  * init_page whose context is a pointer to the page size. */
 void fixture_init_page(void *page_size, uint64_t pageno, void *page);
 
+/* Opens `pages` pages of *page_size bytes (the pointer is the initial
+ * pages' context, so it must outlive the database) and enters the calling
+ * thread; asserts that both work. */
+sb_db *fixture_open(const struct sb_variant *v, uint64_t pages,
+                    size_t *page_size, unsigned readers, unsigned writers,
+                    enum sb_publish publish);
+/* Exits the calling thread and closes the database. */
+void fixture_close(const struct sb_variant *v, sb_db *db);
+/* One transaction writing `count` pages, each stamped `stamp`; asserts that
+ * begin_write and write_page work and returns what commit returned. */
+int fixture_commit(const struct sb_variant *v, sb_db *db, size_t page_size,
+                   uint64_t stamp, const uint64_t *pages, unsigned count);
+/* The stamp of page n through snap, after asserting that it is whole. */
+uint64_t fixture_stamp(const struct sb_variant *v, sb_snap *snap,
+                       size_t page_size, uint64_t n);
+
 #endif

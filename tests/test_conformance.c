@@ -18,57 +18,12 @@
 static size_t page_size = 128;
 
 
-static sb_db *open_db(const struct sb_variant *v, unsigned readers,
-                      unsigned writers, enum sb_publish publish)
-{
-	struct sb_config config = {
-		.pages = PAGES,
-		.page_size = page_size,
-		.readers = readers,
-		.writers = writers,
-		.publish = publish,
-		.init_page = fixture_init_page,
-		.init_ctx = &page_size,
-	};
-	sb_db *db = NULL;
-	char err[256] = "";
-	int status = v->open(&config, &db, err, sizeof err);
-	cr_assert_eq(status, SB_OK, "%s: open failed: %s", v->name, err);
-	cr_assert_eq(v->thread_enter(db), SB_OK);
-	return db;
-}
-
-static void close_db(const struct sb_variant *v, sb_db *db)
-{
-	v->thread_exit(db);
-	v->close(db);
-}
-
-/* One transaction writing `count` pages, each stamped `stamp`. */
+/* One transaction writing `count` pages stamped `stamp`, committed. */
 static void commit_pages(const struct sb_variant *v, sb_db *db, uint64_t stamp,
                          const uint64_t *pages, unsigned count)
 {
-	sb_txn *txn = v->begin_write(db);
-	cr_assert_not_null(txn, "%s: begin_write", v->name);
-	for (unsigned i = 0; i < count; i++) {
-		void *page = v->write_page(txn, pages[i]);
-		cr_assert_not_null(page, "%s: write_page", v->name);
-		page_fill(page, page_size, pages[i], stamp, 0);
-	}
-	cr_assert_eq(v->commit(txn), SB_OK);
-}
-
-/* The stamp of page n through snap, after checking that it is whole. */
-static uint64_t stamp_of(const struct sb_variant *v, sb_snap *snap, uint64_t n)
-{
-	const void *page = v->read_page(snap, n);
-	cr_assert_not_null(page);
-	const struct page_header *h = page_header(page);
-	cr_assert_eq(h->pageno, n, "%s: page %llu has number %llu", v->name,
-	             (unsigned long long)n, (unsigned long long)h->pageno);
-	cr_assert_eq(h->checksum, page_checksum(page, page_size),
-	             "%s: page %llu is not whole", v->name, (unsigned long long)n);
-	return h->stamp;
+	cr_assert_eq(fixture_commit(v, db, page_size, stamp, pages, count), SB_OK,
+	             "%s: commit", v->name);
 }
 
 ParameterizedTestParameters(conformance, initial_pages_are_the_ones_supplied)
@@ -78,14 +33,14 @@ ParameterizedTestParameters(conformance, initial_pages_are_the_ones_supplied)
 ParameterizedTest(struct variant_case *c, conformance, initial_pages_are_the_ones_supplied)
 {
 	const struct sb_variant *v = sb_variants[c->index];
-	sb_db *db = open_db(v, 1, 0, c->publish);
+	sb_db *db = fixture_open(v, PAGES, &page_size, 1, 0, c->publish);
 	sb_snap *snap = v->begin_read(db);
 	cr_assert_not_null(snap);
 	cr_assert_eq(v->snapshot_commit(snap), 0, "%s", v->name);
 	for (uint64_t n = 0; n < PAGES; n++)
-		cr_assert_eq(stamp_of(v, snap, n), 0, "%s", v->name);
+		cr_assert_eq(fixture_stamp(v, snap, page_size, n), 0, "%s", v->name);
 	v->end_read(snap);
-	close_db(v, db);
+	fixture_close(v, db);
 }
 
 ParameterizedTestParameters(conformance, reader_after_commit_sees_new_pages)
@@ -95,23 +50,23 @@ ParameterizedTestParameters(conformance, reader_after_commit_sees_new_pages)
 ParameterizedTest(struct variant_case *c, conformance, reader_after_commit_sees_new_pages)
 {
 	const struct sb_variant *v = sb_variants[c->index];
-	sb_db *db = open_db(v, 0, 1, c->publish);
+	sb_db *db = fixture_open(v, PAGES, &page_size, 0, 1, c->publish);
 	commit_pages(v, db, 1, (uint64_t[]){3, 5}, 2);
 	sb_snap *snap = v->begin_read(db);
 	cr_assert_eq(v->snapshot_commit(snap), 1, "%s", v->name);
-	cr_assert_eq(stamp_of(v, snap, 3), 1, "%s", v->name);
-	cr_assert_eq(stamp_of(v, snap, 5), 1, "%s", v->name);
-	cr_assert_eq(stamp_of(v, snap, 4), 0, "%s", v->name);
+	cr_assert_eq(fixture_stamp(v, snap, page_size, 3), 1, "%s", v->name);
+	cr_assert_eq(fixture_stamp(v, snap, page_size, 5), 1, "%s", v->name);
+	cr_assert_eq(fixture_stamp(v, snap, page_size, 4), 0, "%s", v->name);
 	v->end_read(snap);
 	commit_pages(v, db, 2, (uint64_t[]){5, 6}, 2);
 	commit_pages(v, db, 3, (uint64_t[]){0, 15}, 2);
 	snap = v->begin_read(db);
 	cr_assert_eq(v->snapshot_commit(snap), 3, "%s: snapshot_commit", v->name);
-	cr_assert_eq(stamp_of(v, snap, 3), 1, "%s", v->name);
-	cr_assert_eq(stamp_of(v, snap, 5), 2, "%s", v->name);
-	cr_assert_eq(stamp_of(v, snap, 15), 3, "%s", v->name);
+	cr_assert_eq(fixture_stamp(v, snap, page_size, 3), 1, "%s", v->name);
+	cr_assert_eq(fixture_stamp(v, snap, page_size, 5), 2, "%s", v->name);
+	cr_assert_eq(fixture_stamp(v, snap, page_size, 15), 3, "%s", v->name);
 	v->end_read(snap);
-	close_db(v, db);
+	fixture_close(v, db);
 }
 
 ParameterizedTestParameters(conformance, write_page_holds_current_contents)
@@ -121,7 +76,7 @@ ParameterizedTestParameters(conformance, write_page_holds_current_contents)
 ParameterizedTest(struct variant_case *c, conformance, write_page_holds_current_contents)
 {
 	const struct sb_variant *v = sb_variants[c->index];
-	sb_db *db = open_db(v, 0, 1, c->publish);
+	sb_db *db = fixture_open(v, PAGES, &page_size, 0, 1, c->publish);
 	commit_pages(v, db, 1, (uint64_t[]){2, 7}, 2);
 	sb_txn *txn = v->begin_write(db);
 	void *page = v->write_page(txn, 2);
@@ -134,10 +89,10 @@ ParameterizedTest(struct variant_case *c, conformance, write_page_holds_current_
 	page_fill(page, page_size, 7, 2, 0);
 	cr_assert_eq(v->commit(txn), SB_OK);
 	sb_snap *snap = v->begin_read(db);
-	cr_assert_eq(stamp_of(v, snap, 2), 2, "%s", v->name);
-	cr_assert_eq(stamp_of(v, snap, 7), 2, "%s", v->name);
+	cr_assert_eq(fixture_stamp(v, snap, page_size, 2), 2, "%s", v->name);
+	cr_assert_eq(fixture_stamp(v, snap, page_size, 7), 2, "%s", v->name);
 	v->end_read(snap);
-	close_db(v, db);
+	fixture_close(v, db);
 }
 
 struct writer_job {
@@ -175,23 +130,23 @@ ParameterizedTestParameters(conformance, reader_before_commit_keeps_old_pages)
 ParameterizedTest(struct variant_case *c, conformance, reader_before_commit_keeps_old_pages)
 {
 	const struct sb_variant *v = sb_variants[c->index];
-	sb_db *db = open_db(v, 1, 1, c->publish);
+	sb_db *db = fixture_open(v, PAGES, &page_size, 1, 1, c->publish);
 	sb_snap *old = v->begin_read(db);
 	struct writer_job job = {v, db, 1, 3, false};
 	pthread_t writer;
 	pthread_create(&writer, NULL, writer_thread, &job);
 	wait_for(&job, 300);
 	cr_assert_eq(v->snapshot_commit(old), 0, "%s", v->name);
-	cr_assert_eq(stamp_of(v, old, 3), 0, "%s: saw a later commit", v->name);
-	cr_assert_eq(stamp_of(v, old, 4), 0, "%s: saw a later commit", v->name);
+	cr_assert_eq(fixture_stamp(v, old, page_size, 3), 0, "%s: saw a later commit", v->name);
+	cr_assert_eq(fixture_stamp(v, old, page_size, 4), 0, "%s: saw a later commit", v->name);
 	v->end_read(old);
 	pthread_join(writer, NULL);
 	sb_snap *fresh = v->begin_read(db);
 	cr_assert_eq(v->snapshot_commit(fresh), 3, "%s", v->name);
-	cr_assert_eq(stamp_of(v, fresh, 3), 3, "%s", v->name);
-	cr_assert_eq(stamp_of(v, fresh, 4), 3, "%s", v->name);
+	cr_assert_eq(fixture_stamp(v, fresh, page_size, 3), 3, "%s", v->name);
+	cr_assert_eq(fixture_stamp(v, fresh, page_size, 4), 3, "%s", v->name);
 	v->end_read(fresh);
-	close_db(v, db);
+	fixture_close(v, db);
 }
 
 struct reader_job {
@@ -206,8 +161,8 @@ static void *reader_thread(void *arg)
 	cr_assert_eq(job->v->thread_enter(job->db), SB_OK);
 	sb_snap *snap = job->v->begin_read(job->db);
 	job->snapshot = job->v->snapshot_commit(snap);
-	job->stamp3 = stamp_of(job->v, snap, 3);
-	job->stamp4 = stamp_of(job->v, snap, 4);
+	job->stamp3 = fixture_stamp(job->v, snap, page_size, 3);
+	job->stamp4 = fixture_stamp(job->v, snap, page_size, 4);
 	job->v->end_read(snap);
 	job->v->thread_exit(job->db);
 	return NULL;
@@ -220,7 +175,7 @@ ParameterizedTestParameters(conformance, writes_invisible_until_commit)
 ParameterizedTest(struct variant_case *c, conformance, writes_invisible_until_commit)
 {
 	const struct sb_variant *v = sb_variants[c->index];
-	sb_db *db = open_db(v, 1, 1, c->publish);
+	sb_db *db = fixture_open(v, PAGES, &page_size, 1, 1, c->publish);
 	sb_txn *txn = v->begin_write(db);
 	page_fill(v->write_page(txn, 3), page_size, 3, 1, 0);
 	page_fill(v->write_page(txn, 4), page_size, 4, 1, 0);
@@ -238,7 +193,7 @@ ParameterizedTest(struct variant_case *c, conformance, writes_invisible_until_co
 	             (unsigned long long)job.snapshot,
 	             (unsigned long long)job.stamp3);
 	cr_assert_eq(job.stamp4, job.snapshot, "%s", v->name);
-	close_db(v, db);
+	fixture_close(v, db);
 }
 
 /* Retained bytes once every reader ended, after one more commit and up to
@@ -265,7 +220,7 @@ ParameterizedTestParameters(conformance, retained_bytes_return_to_their_value_at
 ParameterizedTest(struct variant_case *c, conformance, retained_bytes_return_to_their_value_at_open)
 {
 	const struct sb_variant *v = sb_variants[c->index];
-	sb_db *db = open_db(v, 1, 1, c->publish);
+	sb_db *db = fixture_open(v, PAGES, &page_size, 1, 1, c->publish);
 	struct sb_stats stats;
 	v->stats(db, &stats);
 	uint64_t at_open = stats.retained_bytes;
@@ -276,7 +231,7 @@ ParameterizedTest(struct variant_case *c, conformance, retained_bytes_return_to_
 	pthread_t writer;
 	pthread_create(&writer, NULL, writer_thread, &job);
 	wait_for(&job, 300);
-	cr_assert_eq(stamp_of(v, old, 3), 0, "%s", v->name);
+	cr_assert_eq(fixture_stamp(v, old, page_size, 3), 0, "%s", v->name);
 	v->end_read(old);
 	pthread_join(writer, NULL);
 	uint64_t retained = settled_retained_bytes(v, db, at_open);
@@ -285,7 +240,7 @@ ParameterizedTest(struct variant_case *c, conformance, retained_bytes_return_to_
 	             (unsigned long long)at_open);
 	v->stats(db, &stats);
 	cr_assert_geq(stats.retained_peak_bytes, stats.retained_bytes);
-	close_db(v, db);
+	fixture_close(v, db);
 }
 
 struct enter_job {
@@ -319,7 +274,7 @@ ParameterizedTestParameters(conformance, threads_enter_and_exit_repeatedly)
 ParameterizedTest(struct variant_case *c, conformance, threads_enter_and_exit_repeatedly)
 {
 	const struct sb_variant *v = sb_variants[c->index];
-	sb_db *db = open_db(v, 4, 0, c->publish);
+	sb_db *db = fixture_open(v, PAGES, &page_size, 4, 0, c->publish);
 	struct enter_job jobs[4];
 	pthread_t threads[4];
 	for (int i = 0; i < 4; i++) {
@@ -330,5 +285,5 @@ ParameterizedTest(struct variant_case *c, conformance, threads_enter_and_exit_re
 		pthread_join(threads[i], NULL);
 		cr_assert_eq(jobs[i].bad, 0, "%s", v->name);
 	}
-	close_db(v, db);
+	fixture_close(v, db);
 }

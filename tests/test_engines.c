@@ -41,46 +41,6 @@ static int try_open(const struct sb_variant *v, uint64_t pages,
 	return v->open(&config, db, err, errlen);
 }
 
-static sb_db *open_db(const struct sb_variant *v, uint64_t pages)
-{
-	sb_db *db = NULL;
-	char err[256] = "";
-	int status = try_open(v, pages, 1, 1, &db, err, sizeof err);
-	cr_assert_eq(status, SB_OK, "%s: open failed: %s", v->name, err);
-	cr_assert_eq(v->thread_enter(db), SB_OK);
-	return db;
-}
-
-static void close_db(const struct sb_variant *v, sb_db *db)
-{
-	v->thread_exit(db);
-	v->close(db);
-}
-
-static int commit_pages(const struct sb_variant *v, sb_db *db, uint64_t stamp,
-                        const uint64_t *pages, unsigned count)
-{
-	sb_txn *txn = v->begin_write(db);
-	cr_assert_not_null(txn, "%s: begin_write", v->name);
-	for (unsigned i = 0; i < count; i++) {
-		void *page = v->write_page(txn, pages[i]);
-		cr_assert_not_null(page, "%s: write_page", v->name);
-		page_fill(page, page_size, pages[i], stamp, 0);
-	}
-	return v->commit(txn);
-}
-
-static uint64_t stamp_of(const struct sb_variant *v, sb_snap *snap, uint64_t n)
-{
-	const void *page = v->read_page(snap, n);
-	const struct page_header *h = page_header(page);
-	cr_assert_eq(h->pageno, n, "%s: asked for page %llu, got %llu", v->name,
-	             (unsigned long long)n, (unsigned long long)h->pageno);
-	cr_assert_eq(h->checksum, page_checksum(page, page_size),
-	             "%s: page %llu is not whole", v->name, (unsigned long long)n);
-	return h->stamp;
-}
-
 static uint64_t retained(const struct sb_variant *v, sb_db *db)
 {
 	struct sb_stats stats;
@@ -103,7 +63,7 @@ static void *writer_thread(void *arg)
 	struct writer_job *job = arg;
 	job->status = job->v->thread_enter(job->db);
 	for (unsigned i = 0; job->status == SB_OK && i < job->commits; i++)
-		job->status = commit_pages(job->v, job->db, job->first_stamp + i,
+		job->status = fixture_commit(job->v, job->db, page_size, job->first_stamp + i,
 		                           (uint64_t[]){3, 4}, 2);
 	job->v->thread_exit(job->db);
 	return NULL;
@@ -126,7 +86,7 @@ static void commit_elsewhere(const struct sb_variant *v, sb_db *db,
 static void reader_pins_until_it_ends(const char *name)
 {
 	const struct sb_variant *v = engine(name);
-	sb_db *db = open_db(v, 64);
+	sb_db *db = fixture_open(v, 64, &page_size, 1, 1, SB_PUBLISH_BLOCK);
 	commit_elsewhere(v, db, 1, 5);
 	cr_assert_eq(retained(v, db), 0, "%s: retained with no reader", name);
 	sb_snap *old = v->begin_read(db);
@@ -138,7 +98,7 @@ static void reader_pins_until_it_ends(const char *name)
 	cr_assert_gt(after_10, 0, "%s: a reader pins nothing", name);
 	cr_assert_gt(after_20, after_10, "%s: retained does not grow with "
 	             "commits under a reader", name);
-	cr_assert_eq(stamp_of(v, old, 3), 5, "%s", name);
+	cr_assert_eq(fixture_stamp(v, old, page_size, 3), 5, "%s", name);
 	v->end_read(old);
 	commit_elsewhere(v, db, 26, 1);
 	cr_assert_eq(retained(v, db), 0, "%s: retained after the reader ended",
@@ -146,7 +106,7 @@ static void reader_pins_until_it_ends(const char *name)
 	struct sb_stats stats;
 	v->stats(db, &stats);
 	cr_assert_geq(stats.retained_peak_bytes, after_20, "%s: peak", name);
-	close_db(v, db);
+	fixture_close(v, db);
 }
 
 Test(lmdb, reader_pins_freed_pages_until_it_ends)
@@ -163,14 +123,14 @@ Test(sqlite, reader_keeps_the_wal_until_it_ends)
 static void fresh_reader_pins_nothing(const char *name)
 {
 	const struct sb_variant *v = engine(name);
-	sb_db *db = open_db(v, 64);
+	sb_db *db = fixture_open(v, 64, &page_size, 1, 1, SB_PUBLISH_BLOCK);
 	commit_elsewhere(v, db, 1, 20);
 	sb_snap *snap = v->begin_read(db);
 	cr_assert_eq(retained(v, db), 0, "%s", name);
 	commit_elsewhere(v, db, 21, 1);
 	cr_assert_gt(retained(v, db), 0, "%s", name);
 	v->end_read(snap);
-	close_db(v, db);
+	fixture_close(v, db);
 }
 
 Test(lmdb, reader_that_began_after_the_last_commit_pins_nothing)
@@ -221,11 +181,11 @@ static void files_removed_at_close(const char *name)
 {
 	const struct sb_variant *v = engine(name);
 	cr_assert_eq(own_temp_dirs(name, NULL, 0), 0);
-	sb_db *db = open_db(v, 64);
+	sb_db *db = fixture_open(v, 64, &page_size, 1, 1, SB_PUBLISH_BLOCK);
 	commit_elsewhere(v, db, 1, 3);
 	cr_assert_eq(own_temp_dirs(name, NULL, 0), 1,
 	             "%s: no directory in %s", name, temp_base());
-	close_db(v, db);
+	fixture_close(v, db);
 	cr_assert_eq(own_temp_dirs(name, NULL, 0), 0,
 	             "%s: the directory outlived close", name);
 }
@@ -277,17 +237,17 @@ Test(sqlite, temporary_files_are_removed_after_a_failed_open)
 static void steps_and_seeks_return_the_page_asked_for(const char *name)
 {
 	const struct sb_variant *v = engine(name);
-	sb_db *db = open_db(v, 64);
+	sb_db *db = fixture_open(v, 64, &page_size, 1, 1, SB_PUBLISH_BLOCK);
 	commit_elsewhere(v, db, 1, 2); /* pages 3 and 4 at stamp 2 */
 	sb_snap *snap = v->begin_read(db);
 	uint64_t order[] = {60, 61, 62, 63, 0, 1, 2, 3, 4, 5, 4, 3, 9, 10, 7, 8};
 	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
 		uint64_t expect = order[i] == 3 || order[i] == 4 ? 2 : 0;
-		cr_assert_eq(stamp_of(v, snap, order[i]), expect, "%s: page %llu",
+		cr_assert_eq(fixture_stamp(v, snap, page_size, order[i]), expect, "%s: page %llu",
 		             name, (unsigned long long)order[i]);
 	}
 	v->end_read(snap);
-	close_db(v, db);
+	fixture_close(v, db);
 }
 
 Test(lmdb, cursor_steps_and_seeks_return_the_page_asked_for)
@@ -341,7 +301,7 @@ static void *second_writer(void *arg)
 	w->status = w->v->thread_enter(w->db);
 	atomic_store(&w->started, true);
 	if (w->status == SB_OK)
-		w->status = commit_pages(w->v, w->db, 2, (uint64_t[]){5, 6}, 2);
+		w->status = fixture_commit(w->v, w->db, page_size, 2, (uint64_t[]){5, 6}, 2);
 	atomic_store(&w->done, true);
 	w->v->thread_exit(w->db);
 	return NULL;
@@ -350,7 +310,7 @@ static void *second_writer(void *arg)
 static void second_writer_waits(const char *name)
 {
 	const struct sb_variant *v = engine(name);
-	sb_db *db = open_db(v, 64);
+	sb_db *db = fixture_open(v, 64, &page_size, 1, 1, SB_PUBLISH_BLOCK);
 	sb_txn *txn = v->begin_write(db);
 	cr_assert_not_null(txn);
 	page_fill(v->write_page(txn, 3), page_size, 3, 1, 0);
@@ -366,14 +326,14 @@ static void second_writer_waits(const char *name)
 	cr_assert_eq(w.status, SB_OK);
 	sb_snap *snap = v->begin_read(db);
 	cr_assert_eq(v->snapshot_commit(snap), 2, "%s", name);
-	cr_assert_eq(stamp_of(v, snap, 3), 1, "%s", name);
-	cr_assert_eq(stamp_of(v, snap, 5), 2, "%s", name);
+	cr_assert_eq(fixture_stamp(v, snap, page_size, 3), 1, "%s", name);
+	cr_assert_eq(fixture_stamp(v, snap, page_size, 5), 2, "%s", name);
 	v->end_read(snap);
 	struct sb_stats stats;
 	v->stats(db, &stats);
 	cr_assert_geq(stats.writer_blocked_ns, 50000000, "%s: blocked %llu ns",
 	              name, (unsigned long long)stats.writer_blocked_ns);
-	close_db(v, db);
+	fixture_close(v, db);
 }
 
 Test(lmdb, second_writer_waits_for_the_first_and_counts_it)
@@ -392,7 +352,7 @@ Test(sqlite, second_writer_waits_for_the_first_and_counts_it)
 Test(lmdb, file_grows_only_while_a_reader_pins_pages)
 {
 	const struct sb_variant *v = engine("lmdb");
-	sb_db *db = open_db(v, 64);
+	sb_db *db = fixture_open(v, 64, &page_size, 1, 1, SB_PUBLISH_BLOCK);
 	char dir[512], data[600];
 	cr_assert_eq(own_temp_dirs("lmdb", dir, sizeof dir), 1);
 	snprintf(data, sizeof data, "%s/data.mdb", dir);
@@ -408,7 +368,7 @@ Test(lmdb, file_grows_only_while_a_reader_pins_pages)
 	cr_assert_eq(stat(data, &st), 0);
 	cr_assert_gt(st.st_size, settled + 100 * 4096, "did not grow under a reader");
 	v->end_read(snap);
-	close_db(v, db);
+	fixture_close(v, db);
 }
 
 /* More snapshots than reader-table slots: begin_read returns NULL (no
@@ -426,13 +386,13 @@ Test(lmdb, too_many_snapshots_fail_cleanly)
 		open++;
 	cr_assert_lt(open, 1000, "the reader table never filled");
 	cr_assert_geq(open, 8);
-	cr_assert_eq(stamp_of(v, snaps[0], 5), 0);
+	cr_assert_eq(fixture_stamp(v, snaps[0], page_size, 5), 0);
 	for (size_t i = 0; i < open; i++)
 		v->end_read(snaps[i]);
 	sb_snap *snap = v->begin_read(db);
 	cr_assert_not_null(snap, "no snapshot after the others ended");
 	v->end_read(snap);
-	close_db(v, db);
+	fixture_close(v, db);
 }
 
 /* A reader pinning pages fills the map: the commit fails with
@@ -440,18 +400,18 @@ Test(lmdb, too_many_snapshots_fail_cleanly)
 Test(lmdb, full_map_is_an_error_and_clears_when_the_reader_ends)
 {
 	const struct sb_variant *v = engine("lmdb");
-	sb_db *db = open_db(v, 16);
+	sb_db *db = fixture_open(v, 16, &page_size, 1, 1, SB_PUBLISH_BLOCK);
 	sb_snap *snap = v->begin_read(db);
 	struct writer_job job = {v, db, 1, 200000, SB_OK};
 	pthread_t thread;
 	cr_assert_eq(pthread_create(&thread, NULL, writer_thread, &job), 0);
 	pthread_join(thread, NULL);
 	cr_assert_eq(job.status, SB_ERESOURCE, "the map never filled");
-	cr_assert_eq(stamp_of(v, snap, 3), 0);
+	cr_assert_eq(fixture_stamp(v, snap, page_size, 3), 0);
 	v->end_read(snap);
-	cr_assert_eq(commit_pages(v, db, 1000000, (uint64_t[]){3, 4}, 2), SB_OK);
-	cr_assert_eq(commit_pages(v, db, 1000001, (uint64_t[]){3, 4}, 2), SB_OK);
-	close_db(v, db);
+	cr_assert_eq(fixture_commit(v, db, page_size, 1000000, (uint64_t[]){3, 4}, 2), SB_OK);
+	cr_assert_eq(fixture_commit(v, db, page_size, 1000001, (uint64_t[]){3, 4}, 2), SB_OK);
+	fixture_close(v, db);
 }
 
 /* ---- SQLite specifics ---- */
@@ -461,18 +421,18 @@ Test(lmdb, full_map_is_an_error_and_clears_when_the_reader_ends)
 Test(sqlite, thread_connections_are_per_database)
 {
 	const struct sb_variant *v = engine("sqlite");
-	sb_db *a = open_db(v, 16), *b = open_db(v, 16);
-	cr_assert_eq(commit_pages(v, a, 1, (uint64_t[]){3, 4}, 2), SB_OK);
+	sb_db *a = fixture_open(v, 16, &page_size, 1, 1, SB_PUBLISH_BLOCK), *b = fixture_open(v, 16, &page_size, 1, 1, SB_PUBLISH_BLOCK);
+	cr_assert_eq(fixture_commit(v, a, page_size, 1, (uint64_t[]){3, 4}, 2), SB_OK);
 	sb_snap *sa = v->begin_read(a);
 	sb_snap *sb = v->begin_read(b);
 	cr_assert_eq(v->snapshot_commit(sa), 1);
 	cr_assert_eq(v->snapshot_commit(sb), 0);
-	cr_assert_eq(stamp_of(v, sa, 3), 1);
-	cr_assert_eq(stamp_of(v, sb, 3), 0);
+	cr_assert_eq(fixture_stamp(v, sa, page_size, 3), 1);
+	cr_assert_eq(fixture_stamp(v, sb, page_size, 3), 0);
 	v->end_read(sa);
 	v->end_read(sb);
-	close_db(v, a);
-	close_db(v, b);
+	fixture_close(v, a);
+	fixture_close(v, b);
 }
 
 /* A connection holds one transaction: a second on the same thread is
@@ -480,13 +440,13 @@ Test(sqlite, thread_connections_are_per_database)
 Test(sqlite, second_transaction_on_one_thread_is_refused)
 {
 	const struct sb_variant *v = engine("sqlite");
-	sb_db *db = open_db(v, 16);
+	sb_db *db = fixture_open(v, 16, &page_size, 1, 1, SB_PUBLISH_BLOCK);
 	sb_snap *snap = v->begin_read(db);
 	cr_assert_not_null(snap);
 	cr_assert_null(v->begin_read(db));
 	cr_assert_null(v->begin_write(db));
-	cr_assert_eq(stamp_of(v, snap, 3), 0);
+	cr_assert_eq(fixture_stamp(v, snap, page_size, 3), 0);
 	v->end_read(snap);
-	cr_assert_eq(commit_pages(v, db, 1, (uint64_t[]){3, 4}, 2), SB_OK);
-	close_db(v, db);
+	cr_assert_eq(fixture_commit(v, db, page_size, 1, (uint64_t[]){3, 4}, 2), SB_OK);
+	fixture_close(v, db);
 }

@@ -11,32 +11,10 @@ static const struct sb_variant *v = &sb_variant_pagever;
 #define PAGES 32
 static size_t page_size = 256;
 
-static sb_db *open_db(void)
-{
-	struct sb_config config = {
-		.pages = PAGES, .page_size = page_size, .readers = 1,
-		.writers = 1, .init_page = fixture_init_page,
-		.init_ctx = &page_size,
-	};
-	sb_db *db;
-	char err[256];
-	cr_assert_eq(v->open(&config, &db, err, sizeof err), SB_OK, "%s", err);
-	cr_assert_eq(v->thread_enter(db), SB_OK);
-	return db;
-}
-
-static void close_db(sb_db *db)
-{
-	v->thread_exit(db);
-	v->close(db);
-}
-
 static void commit_pages(sb_db *db, uint64_t stamp, uint64_t a, uint64_t b)
 {
-	sb_txn *txn = v->begin_write(db);
-	page_fill(v->write_page(txn, a), page_size, a, stamp, 0);
-	page_fill(v->write_page(txn, b), page_size, b, stamp, 0);
-	cr_assert_eq(v->commit(txn), SB_OK);
+	cr_assert_eq(fixture_commit(v, db, page_size, stamp, (uint64_t[]){a, b}, 2),
+	             SB_OK);
 }
 
 /* Waits up to 3 s for the trimmer to bring retained bytes to `want`. */
@@ -57,7 +35,7 @@ Test(pagever, readers_opened_between_commits_each_see_their_time)
 	/* RustDb's test: a reader opened before each of many updates, then
 	 * every reader checked, in random order, for exactly its time. */
 	enum { COMMITS = 1000 };
-	sb_db *db = open_db();
+	sb_db *db = fixture_open(v, PAGES, &page_size, 1, 1, SB_PUBLISH_BLOCK);
 	sb_snap *reader[COMMITS];
 	/* writer_of[c][p]: the last commit <= c that wrote page p. */
 	static uint64_t last_write[COMMITS][PAGES];
@@ -93,12 +71,12 @@ Test(pagever, readers_opened_between_commits_each_see_their_time)
 		v->end_read(reader[c]);
 	}
 	cr_assert_eq(retained_settles_at(db, 0), 0);
-	close_db(db);
+	fixture_close(v, db);
 }
 
 Test(pagever, versions_between_two_live_readers_are_freed)
 {
-	sb_db *db = open_db();
+	sb_db *db = fixture_open(v, PAGES, &page_size, 1, 1, SB_PUBLISH_BLOCK);
 	sb_snap *first = v->begin_read(db);           /* time 0 */
 	for (uint64_t c = 1; c <= 10; c++)
 		commit_pages(db, c, 5, 6);
@@ -119,12 +97,12 @@ Test(pagever, versions_between_two_live_readers_are_freed)
 	struct sb_stats stats;
 	v->stats(db, &stats);
 	cr_assert_geq(stats.retained_peak_bytes, 4 * page_size);
-	close_db(db);
+	fixture_close(v, db);
 }
 
 Test(pagever, the_writer_never_waits_for_a_reader)
 {
-	sb_db *db = open_db();
+	sb_db *db = fixture_open(v, PAGES, &page_size, 1, 1, SB_PUBLISH_BLOCK);
 	sb_snap *reader = v->begin_read(db);
 	for (uint64_t c = 1; c <= 100; c++)
 		commit_pages(db, c, c % PAGES, (c + 1) % PAGES);
@@ -138,5 +116,5 @@ Test(pagever, the_writer_never_waits_for_a_reader)
 	cr_assert_eq(retained_settles_at(db, PAGES * page_size), PAGES * page_size);
 	v->end_read(reader);
 	cr_assert_eq(retained_settles_at(db, 0), 0);
-	close_db(db);
+	fixture_close(v, db);
 }
