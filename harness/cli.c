@@ -28,6 +28,10 @@ void cli_usage(FILE *out)
 "      --scan N|F%        pages per read, or a percentage  (default 100%)\n"
 "      --scan-work W      touch | sum | verify             (default verify)\n"
 "      --read-pause MS    pause in the middle of each read (default 0)\n"
+"      --read-start S     readers begin S seconds into the measured time\n"
+"                         (default 0: with the warm-up)\n"
+"      --reads N          reads per reader, then it stops; 0 = no limit\n"
+"                         (default 0)\n"
 "  -w, --writers N        writer threads                   (default 1)\n"
 "  -k, --write-pages K    pages per transaction, >= 2      (default 4)\n"
 "      --write-rate HZ    target commits/s, 0 = unbounded  (default 1000)\n"
@@ -154,7 +158,7 @@ static int parse_variants(const char *text, struct cli *cli)
 enum {
 	OPT_LIST = 256, OPT_WARMUP, OPT_SCAN, OPT_SCAN_WORK, OPT_READ_PAUSE,
 	OPT_WRITE_RATE, OPT_HOT, OPT_LR_PUBLISH, OPT_SEED, OPT_JSON,
-	OPT_TIMELINE, OPT_VERSION, OPT_CALIBRATE,
+	OPT_TIMELINE, OPT_VERSION, OPT_CALIBRATE, OPT_READ_START, OPT_READS,
 };
 
 static const struct option options[] = {
@@ -168,6 +172,8 @@ static const struct option options[] = {
 	{"scan", required_argument, NULL, OPT_SCAN},
 	{"scan-work", required_argument, NULL, OPT_SCAN_WORK},
 	{"read-pause", required_argument, NULL, OPT_READ_PAUSE},
+	{"read-start", required_argument, NULL, OPT_READ_START},
+	{"reads", required_argument, NULL, OPT_READS},
 	{"writers", required_argument, NULL, 'w'},
 	{"write-pages", required_argument, NULL, 'k'},
 	{"write-rate", required_argument, NULL, OPT_WRITE_RATE},
@@ -249,6 +255,12 @@ static int parse_option(int opt, const char *arg, struct cli *cli,
 		return parse_double(flag, arg, 0, false, 1e10,
 		                    "milliseconds >= 0 (decimals ok)",
 		                    &run->read_pause_ms);
+	case OPT_READ_START:
+		return parse_double(flag, arg, 0, false, 1e7,
+		                    "seconds >= 0 (decimals ok)",
+		                    &run->read_start_s);
+	case OPT_READS:
+		return parse_u64(flag, arg, 0, UINT64_MAX, &run->reads_per_reader);
 	case 'k':
 		return parse_unsigned(flag, arg, 2, 1024, &run->write_pages);
 	case OPT_WRITE_RATE:

@@ -17,7 +17,8 @@ const char report_csv_header[] =
 	"stale_max_commits,retained_peak_bytes,retained_end_bytes,rss_peak_bytes,"
 	"violations,git_commit,host,cpu,timestamp,"
 	/* beyond the contract's columns: */
-	"warmup_s,lr_publish,read_retries,rss_end_bytes,starved_reads";
+	"warmup_s,lr_publish,read_retries,rss_end_bytes,starved_reads,"
+	"read_start_s,reads_per_reader";
 
 static const char *const publish_names[] = {"block", "try"};
 
@@ -124,10 +125,12 @@ static void csv_row(FILE *out, const struct run_config *c,
 	csv_text(out, meta->host);
 	fputc(',', out);
 	csv_text(out, meta->cpu);
-	fprintf(out, ",%s,%g,%s,%llu,%llu,%llu\n", meta->timestamp, c->warmup_s,
-	        publish_names[c->publish], (unsigned long long)r->read_retries,
+	fprintf(out, ",%s,%g,%s,%llu,%llu,%llu,%g,%llu\n", meta->timestamp,
+	        c->warmup_s, publish_names[c->publish],
+	        (unsigned long long)r->read_retries,
 	        (unsigned long long)r->rss_end_bytes,
-	        (unsigned long long)r->starved_reads);
+	        (unsigned long long)r->starved_reads, c->read_start_s,
+	        (unsigned long long)c->reads_per_reader);
 }
 
 int write_file_whole(const char *path, const char *data, size_t len,
@@ -313,12 +316,14 @@ int report_json(const char *path, const struct run_config *c,
 	fprintf(out, "  \"config\": {\"pages\": %llu, \"page_size\": %zu, "
 	        "\"duration_s\": %g, \"warmup_s\": %g, \"readers\": %u, "
 	        "\"scan_pages\": %llu, \"scan_work\": \"%s\", "
-	        "\"read_pause_ms\": %g, \"writers\": %u, \"write_pages\": %u, "
+	        "\"read_pause_ms\": %g, \"read_start_s\": %g, "
+	        "\"reads_per_reader\": %llu, \"writers\": %u, \"write_pages\": %u, "
 	        "\"write_rate\": %g, \"hot_pct\": %g, \"hot_pages\": %llu, "
 	        "\"lr_publish\": \"%s\", \"seed\": %llu},\n  \"variants\": [",
 	        (unsigned long long)c->pages, c->page_size, c->duration_s,
 	        c->warmup_s, c->readers, (unsigned long long)c->scan_pages,
-	        scan_work_names[c->scan_work], c->read_pause_ms, c->writers,
+	        scan_work_names[c->scan_work], c->read_pause_ms, c->read_start_s,
+	        (unsigned long long)c->reads_per_reader, c->writers,
 	        c->write_pages, c->write_rate, c->hot_pct,
 	        (unsigned long long)c->hot_pages, publish_names[c->publish],
 	        (unsigned long long)c->seed);

@@ -350,7 +350,18 @@ static void *reader_main(void *argp)
 		.stop = run->stop,
 		.stamps = r->stamps,
 	};
-	while (!run_stopping(run)) {
+	if (config->read_start_s > 0) {
+		/* A late start (--read-start): wait in slices, so a stop or an
+		 * error is noticed. */
+		uint64_t at = run->measure_start +
+		              (uint64_t)(config->read_start_s * 1e9);
+		for (uint64_t now = sb_now_ns(); now < at && !run_stopping(run);
+		     now = sb_now_ns())
+			sb_sleep_ns(at - now < SLICE_NS ? at - now : SLICE_NS);
+	}
+	for (uint64_t done = 0; !run_stopping(run); done++) {
+		if (config->reads_per_reader && done == config->reads_per_reader)
+			break;
 		arg.start = rng_next(&r->rng) % config->pages;
 		struct read_result res;
 		uint64_t begin = sb_now_ns();

@@ -25,6 +25,9 @@ struct run_config {
 	uint64_t scan_pages;      /* pages per read, 1..pages */
 	enum scan_work scan_work;
 	double read_pause_ms;
+	double read_start_s;      /* readers begin this far into the measured time;
+	                             0 = at the start, with the warm-up */
+	uint64_t reads_per_reader; /* then stop; 0 = read until the run ends */
 	unsigned writers;
 	unsigned write_pages;     /* >= 2 */
 	double write_rate;        /* commits/s over all writers, 0 = unbounded */

@@ -92,6 +92,9 @@ Test(cli, bad_inputs_exit_2_with_one_line_naming_the_flag)
 	expect_usage_error("--scan", run("-p", "10", "--scan", "11", NULL));
 	expect_usage_error("--scan-work", run("--scan-work", "count", NULL));
 	expect_usage_error("--read-pause", run("--read-pause", "soon", NULL));
+	expect_usage_error("--read-start", run("--read-start", "-0.5", NULL));
+	expect_usage_error("--reads", run("--reads", "-1", NULL));
+	expect_usage_error("--reads", run("--reads", "some", NULL));
 	expect_usage_error("--write-pages", run("-k", "1", NULL));
 	expect_usage_error("--write-pages", run("-p", "8", "--hot", "25%", NULL));
 	expect_usage_error("--write-rate", run("--write-rate", "-3", NULL));
@@ -242,5 +245,50 @@ Test(cli, json_and_timeline_are_written)
 		rows += *c == '\n';
 	cr_assert_eq(rows, 1 + 5, "0.5 s is five 100-ms rows: %s", text);
 	unlink(json);
+	unlink(timeline);
+}
+
+/* --read-start and --reads place a given number of reads late in the run:
+ * the timeline shows none before the start, and the reader stops after its
+ * reads. */
+Test(cli, read_start_and_reads_bound_the_reads)
+{
+	char csv[] = "/tmp/snapbench-cli-rs-XXXXXX";
+	char timeline[] = "/tmp/snapbench-cli-rstl-XXXXXX";
+	close(mkstemp(csv));
+	unlink(csv);
+	close(mkstemp(timeline));
+	struct outcome o = run("-v", "rwlock", "-p", "64", "-s", "128", "-d", "1",
+	                       "--warmup", "0", "--read-start", "0.5", "--reads",
+	                       "3", "--timeline", timeline, "-o", csv, "-q", NULL);
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	char text[65536];
+	slurp(csv, text, sizeof text);
+	char *save, *header = strtok_r(text, "\n", &save);
+	char *line = strtok_r(NULL, "\n", &save);
+	cr_assert(header && line, "no row");
+	char *cols[64], *row[64];
+	int n = csv_split(header, cols, 64);
+	cr_assert_eq(csv_split(line, row, 64), n);
+	cr_assert_str_eq(row[20], "3", "reads: %s", row[20]);
+	cr_assert_str_eq(cols[n - 2], "read_start_s");
+	cr_assert_str_eq(row[n - 2], "0.5");
+	cr_assert_str_eq(cols[n - 1], "reads_per_reader");
+	cr_assert_str_eq(row[n - 1], "3");
+	slurp(timeline, text, sizeof text);
+	int slots = 0, early = 0, total = 0;
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *f[8];
+		if (csv_split(l, f, 8) < 4 || strcmp(f[0], "variant") == 0)
+			continue;
+		slots++;
+		if (atof(f[1]) < 0.45)
+			early += atoi(f[3]);
+		total += atoi(f[3]);
+	}
+	cr_assert_eq(slots, 10);
+	cr_assert_eq(early, 0, "reads before --read-start");
+	cr_assert_eq(total, 3, "reads in the timeline");
+	unlink(csv);
 	unlink(timeline);
 }
