@@ -1,0 +1,18 @@
+# Experiment 4: a reader's scan rate (--scan-work sum, whole 64 MiB database
+# per read) against the writer's commit rate.  x = 0 runs with no writer; it
+# is the only point where `none` runs, and none's rate there is the physical
+# limit every other rate is divided by in the figure.
+title="Reader scan rate against write rate"
+x_name="write_rate"
+x_unit="commits/s"
+variants="none,rwlock,pagever,rcucow,epochcow,seqlock,leftright,fullcopy,forkcow,lmdb,sqlite"
+points="0 100 1000 10000 100000"
+quick_points="0 1000 10000"
+point_args() {
+  local d; d=$([ "$quick" = 1 ] && echo 1 || echo 2)
+  if [ "$1" = 0 ]; then
+    echo "-w 0 -r 1 --scan-work sum --warmup 0.5 -d $d"
+  else
+    echo "-w 1 --write-rate $1 -r 1 --scan-work sum --warmup 0.5 -d $d"
+  fi
+}

@@ -1,0 +1,15 @@
+# Experiment 1, the blog's central figure: writer stall (commit latency
+# p99.9 and max, open-loop at 1000 commits/s) against the duration of one
+# long read, for every strict variant.  One read per run, starting 0.5 s
+# into the measured time (--reads 1 --read-start 0.5), as in the blog: a
+# long query among the writes.  Back-to-back reads would instead measure
+# whether a blocking scheme keeps up at all (experiment 7 does that).
+title="Writer stall against long-read duration"
+x_name="read_pause_ms"
+x_unit="ms"
+variants="rwlock,pagever,rcucow,epochcow,seqlock,leftright,fullcopy,forkcow,lmdb,sqlite"
+points="1 10 100 1000 10000"
+quick_points="1 100 1000"
+point_args() {
+  echo "-r 1 --reads 1 --read-start 0.5 --read-pause $1 --write-rate 1000 --warmup 0.5 -d $(awk -v ms="$1" 'BEGIN { printf "%g", ms / 1000 + 2 }')"
+}

@@ -1,0 +1,24 @@
+# Experiment 7: 1 to 8 reader threads beside one writer, on a 2-core
+# machine: the writer's p99.9 (log) and the readers' aggregate scan rate.
+wide = 1
+load "scripts/plots/style.gp"
+f = csv("readers")
+set multiplot layout 1, 2 title "Reader threads (each holding 100 ms; 1000 commits/s; 2 cores)"
+set xlabel "reader threads"
+set xrange [0.8:9]
+set xtics (1, 2, 4, 8)
+set title "writer p99.9"
+set logscale y
+set format y "10^{%L}"
+set ylabel "commit latency (µs)"
+set key
+plot for [v in vlist] f using (is(v) ? column("x") : NaN):"write_p999_us":"write_p999_us_lo":"write_p999_us_hi" \
+        with yerrorlines lc rgb vcolor(v) pt vpt(v) lw vlw(v) title v
+set title "readers' scan rate, all threads"
+unset logscale y
+set format y "%g"
+set ylabel "GB/s"
+set key
+plot for [v in vlist] f using (is(v) ? column("x") : NaN):"scan_gbps":"scan_gbps_lo":"scan_gbps_hi" \
+        with yerrorlines lc rgb vcolor(v) pt vpt(v) lw vlw(v) title v
+unset multiplot

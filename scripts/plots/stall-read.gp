@@ -1,0 +1,23 @@
+# Experiment 1: writer stall (p99.9 and max commit latency) against the
+# long read's duration, every strict variant; log-log, with the spread over
+# repeats as error bars and the line "stall = the whole read" for reference.
+wide = 1
+load "scripts/plots/style.gp"
+f = csv("stall-read")
+set multiplot layout 1, 2 title "Writer stall against long-read duration (one read, 1000 commits/s)"
+set logscale xy
+set format y "10^{%L}"
+set xlabel "read duration: snapshot held (ms)"
+set ylabel "commit latency (µs)"
+set xrange [0.5:20000]
+set title "p99.9"
+set key
+plot for [v in vlist] f using (is(v) ? column("x") : NaN):"write_p999_us":"write_p999_us_lo":"write_p999_us_hi" \
+        with yerrorlines lc rgb vcolor(v) pt vpt(v) lw vlw(v) title v, \
+     x * 1000 with lines dt 2 lc rgb "#888888" title "stall = read"
+set title "max"
+set key
+plot for [v in vlist] f using (is(v) ? column("x") : NaN):"write_max_us":"write_max_us_lo":"write_max_us_hi" \
+        with yerrorlines lc rgb vcolor(v) pt vpt(v) lw vlw(v) title v, \
+     x * 1000 with lines dt 2 lc rgb "#888888" title "stall = read"
+unset multiplot
