@@ -325,9 +325,12 @@ static void *writer_main(void *argp)
 		hist_record(&w->latency, done - intended);
 		w->commits++;
 		if (w->slot_commits) {
-			uint64_t slot = slot_of(run, intended);
-			w->slot_commits[slot]++;
-			w->slot_latency[slot].buckets[slot_index(done - intended)]++;
+			/* Commits count where they completed (a stalled writer
+			 * shows as a gap, then a burst); latency where it was
+			 * intended (the slot whose commits waited). */
+			w->slot_commits[slot_of(run, done)]++;
+			w->slot_latency[slot_of(run, intended)]
+				.buckets[slot_index(done - intended)]++;
 		}
 	}
 out:
