@@ -16,3 +16,7 @@ point_args() {
     echo "-w 1 --write-rate $1 -r 1 --scan-work sum --warmup 0.5 -d $d"
   fi
 }
+# `none` cannot run beside a writer: it runs at x = 0 only.
+point_variants() {
+  if [ "$1" = 0 ]; then echo "$variants"; else echo "${variants#none,}"; fi
+}
