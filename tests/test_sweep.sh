@@ -50,6 +50,16 @@ set +e
 set -e
 [ "$s" = 2 ] || fail "--repeats 0 exited $s"
 
+set +e
+"$root/scripts/sweep" staleness --points "1 x" --out "$tmp/r" 2>"$tmp/err"; s=$?
+set -e
+[ "$s" = 2 ] || fail "--points '1 x' exited $s"
+grep -q -- "--points" "$tmp/err" || fail "--points: $(cat "$tmp/err")"
+# --points replaces the x values.
+"$root/scripts/sweep" staleness --points "7 3" --repeats 1 --out "$tmp/p" 2>/dev/null
+[ "$(cut -d, -f2,3 "$tmp/p/staleness/$(hostname).csv" | tr '\n' ' ')" = "x,variant 3,leftright 7,leftright 3,pagever 7,pagever " ] ||
+  fail "--points: $(cut -d, -f2,3 "$tmp/p/staleness/$(hostname).csv" | tr '\n' ' ')"
+
 # Medians and spreads.  staleness --quick: points 10 100 1000, variants
 # leftright,pagever; 3 repeats with seeds 1, 2, 3.
 "$root/scripts/sweep" staleness --quick --repeats 3 --out "$tmp/r" 2>/dev/null

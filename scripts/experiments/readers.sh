@@ -7,7 +7,7 @@ x_name="readers"
 x_unit="threads"
 variants="rwlock,pagever,rcucow,epochcow,seqlock,leftright,fullcopy,forkcow,lmdb,sqlite"
 points="1 2 4 8"
-quick_points="1 2 8"
+quick_points="1 4"
 point_args() {
-  echo "-r $1 --read-pause 100 --write-rate 1000 --warmup 0.5 -d $([ "$quick" = 1 ] && echo 1 || echo 2)"
+  echo "-r $1 --read-pause 100 --write-rate 1000 --warmup 0.5 -d $([ "$quick" = 1 ] && echo 1 || echo 1.5)"
 }

@@ -7,7 +7,7 @@ x_name="hot_pct"
 x_unit="%"
 variants="pagever,rcucow,epochcow,seqlock,leftright,fullcopy,forkcow,lmdb,sqlite"
 points="0.1 1 10 100"
-quick_points="0.1 10 100"
+quick_points="1 100"
 point_args() {
-  echo "-r 1 --read-pause 1000 --hot $1% --write-rate 1000 --warmup 0.5 -d $([ "$quick" = 1 ] && echo 1.5 || echo 3)"
+  echo "-r 1 --read-pause 1000 --hot $1% --write-rate 1000 --warmup 0.5 -d $([ "$quick" = 1 ] && echo 1.5 || echo 2)"
 }

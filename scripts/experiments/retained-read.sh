@@ -5,8 +5,8 @@ title="Memory retained against long-read duration"
 x_name="read_pause_ms"
 x_unit="ms"
 variants="pagever,rcucow,epochcow,seqlock,leftright,fullcopy,forkcow,lmdb,sqlite"
-points="10 100 1000 5000"
-quick_points="10 100 1000"
+points="10 100 1000 2000"
+quick_points="10 1000"
 point_args() {
   echo "-r 1 --read-pause $1 --write-rate 1000 --warmup 0.5 -d $(read_duration "$1")"
 }

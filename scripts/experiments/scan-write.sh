@@ -6,8 +6,8 @@ title="Reader scan rate against write rate"
 x_name="write_rate"
 x_unit="commits/s"
 variants="none,rwlock,pagever,rcucow,epochcow,seqlock,leftright,fullcopy,forkcow,lmdb,sqlite"
-points="0 100 1000 10000 100000"
-quick_points="0 1000 10000"
+points="0 1000 10000 100000"
+quick_points="0 10000"
 point_args() {
   local d; d=$([ "$quick" = 1 ] && echo 1 || echo 2)
   if [ "$1" = 0 ]; then

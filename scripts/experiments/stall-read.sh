@@ -9,7 +9,7 @@ x_name="read_pause_ms"
 x_unit="ms"
 variants="rwlock,pagever,rcucow,epochcow,seqlock,leftright,fullcopy,forkcow,lmdb,sqlite"
 points="1 10 100 1000 10000"
-quick_points="1 100 1000"
+quick_points="10 1000"
 point_args() {
-  echo "-r 1 --reads 1 --read-start 0.5 --read-pause $1 --write-rate 1000 --warmup 0.5 -d $(awk -v ms="$1" 'BEGIN { printf "%g", ms / 1000 + 2 }')"
+  echo "-r 1 --reads 1 --read-start 0.5 --read-pause $1 --write-rate 1000 --warmup 0.5 -d $(awk -v ms="$1" -v q="$quick" 'BEGIN { printf "%g", ms / 1000 + (q == 1 ? 1.2 : 2) }')"
 }

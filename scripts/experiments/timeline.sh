@@ -7,6 +7,12 @@ x_name="t_s"
 x_unit="s"
 variants="rwlock,pagever,rcucow,leftright,fullcopy,lmdb"
 points="2000"
+quick_points="1000"
+# --quick: a 1 s read from 1 s in a 3 s run.
 point_args() {
-  echo "-r 1 --read-start 2 --reads 1 --read-pause $1 --write-rate 1000 --warmup 0.5 -d 6"
+  if [ "$quick" = 1 ]; then
+    echo "-r 1 --read-start 1 --reads 1 --read-pause $1 --write-rate 1000 --warmup 0.5 -d 3"
+  else
+    echo "-r 1 --read-start 2 --reads 1 --read-pause $1 --write-rate 1000 --warmup 0.5 -d 6"
+  fi
 }
