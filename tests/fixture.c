@@ -1,5 +1,9 @@
 #include <criterion/criterion.h>
 #include <criterion/alloc.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "fixture.h"
 
@@ -90,6 +94,71 @@ int fixture_commit(const struct sb_variant *v, sb_db *db, size_t page_size,
 	return v->commit(txn);
 }
 
+void fixture_commit_ok(const struct sb_variant *v, sb_db *db, size_t page_size,
+                       uint64_t stamp, const uint64_t *pages, unsigned count)
+{
+	int status = fixture_commit(v, db, page_size, stamp, pages, count);
+	cr_assert_eq(status, SB_OK, "%s: commit %llu", v->name,
+	             (unsigned long long)stamp);
+}
+
+void fixture_commit_page(const struct sb_variant *v, sb_db *db,
+                         size_t page_size, uint64_t stamp, uint64_t pageno)
+{
+	fixture_commit_ok(v, db, page_size, stamp, &pageno, 1);
+}
+
+struct commit_job {
+	const struct sb_variant *v;
+	sb_db *db;
+	size_t page_size;
+	uint64_t stamp, pageno;
+	_Atomic bool done;
+};
+
+static void *commit_job_main(void *arg)
+{
+	struct commit_job *job = arg;
+	cr_assert_eq(job->v->thread_enter(job->db), SB_OK, "%s: thread_enter",
+	             job->v->name);
+	fixture_commit_page(job->v, job->db, job->page_size, job->stamp,
+	                    job->pageno);
+	job->v->thread_exit(job->db);
+	/* release: pairs with the acquire in fixture_commits_within, so that
+	 * the test, once it sees `done`, also sees the whole commit. */
+	atomic_store_explicit(&job->done, true, memory_order_release);
+	return NULL;
+}
+
+bool fixture_commits_within(const struct sb_variant *v, sb_db *db,
+                            size_t page_size, uint64_t stamp, uint64_t pageno,
+                            unsigned ms)
+{
+	/* On the heap: a thread still held out when this returns keeps it. */
+	struct commit_job *job = malloc(sizeof *job);
+	cr_assert_not_null(job, "out of memory");
+	job->v = v;
+	job->db = db;
+	job->page_size = page_size;
+	job->stamp = stamp;
+	job->pageno = pageno;
+	atomic_init(&job->done, false);
+	pthread_t thread;
+	cr_assert_eq(pthread_create(&thread, NULL, commit_job_main, job), 0);
+	for (unsigned waited_ms = 0; waited_ms < ms; waited_ms++) {
+		/* acquire: pairs with the release in commit_job_main. */
+		if (atomic_load_explicit(&job->done, memory_order_acquire))
+			break;
+		usleep(1000);
+	}
+	/* acquire: as above. */
+	if (!atomic_load_explicit(&job->done, memory_order_acquire))
+		return false;
+	pthread_join(thread, NULL);
+	free(job);
+	return true;
+}
+
 uint64_t fixture_stamp(const struct sb_variant *v, sb_snap *snap,
                        size_t page_size, uint64_t n)
 {
@@ -101,4 +170,12 @@ uint64_t fixture_stamp(const struct sb_variant *v, sb_snap *snap,
 	cr_assert_eq(h->checksum, page_checksum(page, page_size),
 	             "%s: page %llu is not whole", v->name, (unsigned long long)n);
 	return h->stamp;
+}
+
+struct sb_stats fixture_stats(const struct sb_variant *v, sb_db *db)
+{
+	cr_assert_not_null(v->stats, "%s: no stats", v->name);
+	struct sb_stats stats = {0};
+	v->stats(db, &stats);
+	return stats;
 }

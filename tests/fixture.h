@@ -39,8 +39,24 @@ void fixture_close(const struct sb_variant *v, sb_db *db);
  * begin_write and write_page work and returns what commit returned. */
 int fixture_commit(const struct sb_variant *v, sb_db *db, size_t page_size,
                    uint64_t stamp, const uint64_t *pages, unsigned count);
+/* fixture_commit, asserting that the commit succeeded. */
+void fixture_commit_ok(const struct sb_variant *v, sb_db *db, size_t page_size,
+                       uint64_t stamp, const uint64_t *pages, unsigned count);
+/* One transaction writing page `pageno` stamped `stamp`; asserts that it
+ * succeeds. */
+void fixture_commit_page(const struct sb_variant *v, sb_db *db,
+                         size_t page_size, uint64_t stamp, uint64_t pageno);
+/* fixture_commit_page on a thread of its own (which enters and exits the
+ * database): true when the commit returned within `ms` milliseconds, false
+ * when it is still held out (a lock left behind); that thread is then left
+ * waiting, for the test to fail. */
+bool fixture_commits_within(const struct sb_variant *v, sb_db *db,
+                            size_t page_size, uint64_t stamp, uint64_t pageno,
+                            unsigned ms);
 /* The stamp of page n through snap, after asserting that it is whole. */
 uint64_t fixture_stamp(const struct sb_variant *v, sb_snap *snap,
                        size_t page_size, uint64_t n);
+/* The variant's statistics now, after asserting that it has a stats call. */
+struct sb_stats fixture_stats(const struct sb_variant *v, sb_db *db);
 
 #endif

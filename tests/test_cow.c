@@ -40,42 +40,6 @@ ParameterizedTestParameters(cow, reader_held_across_commits_retains_every_versio
 	return cow_cases();
 }
 
-static sb_db *open_db(const struct sb_variant *v, uint64_t pages)
-{
-	struct sb_config config = {
-		.pages = pages,
-		.page_size = page_size,
-		.readers = 1,
-		.writers = 1,
-		.init_page = fixture_init_page,
-		.init_ctx = &page_size,
-	};
-	sb_db *db = NULL;
-	char err[256] = "";
-	cr_assert_eq(v->open(&config, &db, err, sizeof err), SB_OK, "%s: %s",
-	             v->name, err);
-	cr_assert_eq(v->thread_enter(db), SB_OK);
-	return db;
-}
-
-static void commit_page(const struct sb_variant *v, sb_db *db, uint64_t pageno,
-                        uint64_t stamp)
-{
-	sb_txn *txn = v->begin_write(db);
-	cr_assert_not_null(txn);
-	void *page = v->write_page(txn, pageno);
-	cr_assert_not_null(page);
-	page_fill(page, page_size, pageno, stamp, 0);
-	cr_assert_eq(v->commit(txn), SB_OK);
-}
-
-static uint64_t retained_bytes(const struct sb_variant *v, sb_db *db)
-{
-	struct sb_stats stats;
-	v->stats(db, &stats);
-	return stats.retained_bytes;
-}
-
 /* A reader on its own thread: opens a snapshot, lets the test commit, reads
  * page 3 through the old snapshot, ends. */
 struct held_reader {
@@ -109,7 +73,7 @@ ParameterizedTest(struct cow_case *c, cow, reader_held_across_commits_retains_ev
 {
 	const struct sb_variant *v = sb_variant_find(c->name);
 	cr_assert_not_null(v);
-	sb_db *db = open_db(v, 16);
+	sb_db *db = fixture_open(v, 16, &page_size, 1, 1, SB_PUBLISH_BLOCK);
 	struct held_reader r = {.v = v, .db = db};
 	pthread_mutex_init(&r.lock, NULL);
 	pthread_cond_init(&r.changed, NULL);
@@ -125,9 +89,9 @@ ParameterizedTest(struct cow_case *c, cow, reader_held_across_commits_retains_ev
 	 * even after time for the reclamation to try. */
 	enum { N = 20 };
 	for (uint64_t c = 1; c <= N; c++)
-		commit_page(v, db, 3, c);
+		fixture_commit_page(v, db, page_size, c, 3);
 	usleep(200000);
-	uint64_t held = retained_bytes(v, db);
+	uint64_t held = fixture_stats(v, db).retained_bytes;
 	cr_assert_geq(held, N * page_size, "%s: %llu bytes retained for %d "
 	              "versions of %zu bytes", v->name, (unsigned long long)held,
 	              N, page_size);
@@ -141,20 +105,17 @@ ParameterizedTest(struct cow_case *c, cow, reader_held_across_commits_retains_ev
 	             v->name, (unsigned long long)r.stamp_seen);
 
 	/* No further commit: reclamation must finish on its own. */
-	uint64_t left = retained_bytes(v, db);
+	uint64_t left = fixture_stats(v, db).retained_bytes;
 	for (int i = 0; i < 300 && left != 0; i++) {
 		usleep(10000);
-		left = retained_bytes(v, db);
+		left = fixture_stats(v, db).retained_bytes;
 	}
 	cr_assert_eq(left, 0, "%s: %llu bytes still retained after the reader "
 	             "ended", v->name, (unsigned long long)left);
-	struct sb_stats stats;
-	v->stats(db, &stats);
-	cr_assert_geq(stats.retained_peak_bytes, N * page_size);
+	cr_assert_geq(fixture_stats(v, db).retained_peak_bytes, N * page_size);
 	pthread_cond_destroy(&r.changed);
 	pthread_mutex_destroy(&r.lock);
-	v->thread_exit(db);
-	v->close(db);
+	fixture_close(v, db);
 }
 
 ParameterizedTestParameters(cow, unwritten_pages_are_shared_between_snapshots)
@@ -170,12 +131,9 @@ ParameterizedTest(struct cow_case *c, cow, unwritten_pages_are_shared_between_sn
 	const uint64_t written[] = {0, COW_FANOUT - 1, COW_FANOUT,
 	                            COW_FANOUT * COW_FANOUT, pages - 1};
 	const unsigned count = sizeof written / sizeof written[0];
-	sb_db *db = open_db(v, pages);
+	sb_db *db = fixture_open(v, pages, &page_size, 1, 1, SB_PUBLISH_BLOCK);
 	sb_snap *old = v->begin_read(db);
-	sb_txn *txn = v->begin_write(db);
-	for (unsigned i = 0; i < count; i++)
-		page_fill(v->write_page(txn, written[i]), page_size, written[i], 1, 0);
-	cr_assert_eq(v->commit(txn), SB_OK);
+	fixture_commit_ok(v, db, page_size, 1, written, count);
 	sb_snap *fresh = v->begin_read(db);
 	cr_assert_eq(v->snapshot_commit(old), 0);
 	cr_assert_eq(v->snapshot_commit(fresh), 1);
@@ -199,8 +157,7 @@ ParameterizedTest(struct cow_case *c, cow, unwritten_pages_are_shared_between_sn
 	}
 	v->end_read(fresh);
 	v->end_read(old);
-	v->thread_exit(db);
-	v->close(db);
+	fixture_close(v, db);
 }
 
 /* ---- the core, driven directly ---- */

@@ -31,85 +31,12 @@ static const struct sb_variant *const v = &sb_variant_forkcow;
 
 static size_t page_size;
 
+/* `pages` pages of `size` bytes, one reader, one writer; page_size keeps
+ * the size for the rest of the test. */
 static sb_db *open_db(uint64_t pages, size_t size)
 {
 	page_size = size;
-	struct sb_config config = {
-		.pages = pages,
-		.page_size = size,
-		.readers = 1,
-		.writers = 1,
-		.init_page = fixture_init_page,
-		.init_ctx = &page_size,
-	};
-	sb_db *db = NULL;
-	char err[256] = "";
-	cr_assert_eq(v->open(&config, &db, err, sizeof err), SB_OK, "%s", err);
-	cr_assert_eq(v->thread_enter(db), SB_OK);
-	return db;
-}
-
-static void close_db(sb_db *db)
-{
-	v->thread_exit(db);
-	v->close(db);
-}
-
-static void commit_pages(sb_db *db, uint64_t stamp, const uint64_t *pages,
-                         unsigned count)
-{
-	sb_txn *txn = v->begin_write(db);
-	cr_assert_not_null(txn);
-	for (unsigned i = 0; i < count; i++)
-		page_fill(v->write_page(txn, pages[i]), page_size, pages[i], stamp, 0);
-	cr_assert_eq(v->commit(txn), SB_OK);
-}
-
-static uint64_t stamp_of(sb_snap *snap, uint64_t pageno)
-{
-	const struct page_header *h = page_header(v->read_page(snap, pageno));
-	cr_assert_eq(h->pageno, pageno, "page %llu is not whole",
-	             (unsigned long long)pageno);
-	return h->stamp;
-}
-
-static struct sb_stats stats_of(sb_db *db)
-{
-	struct sb_stats stats;
-	v->stats(db, &stats);
-	return stats;
-}
-
-/* A writer in another thread: true when it committed within `ms`, false
- * when it is still held out (a lock left behind). */
-struct commit_job {
-	sb_db *db;
-	uint64_t pageno, stamp;
-	_Atomic bool done;
-};
-
-static void *commit_thread(void *arg)
-{
-	struct commit_job *job = arg;
-	cr_assert_eq(v->thread_enter(job->db), SB_OK);
-	commit_pages(job->db, job->stamp, &job->pageno, 1);
-	v->thread_exit(job->db);
-	atomic_store(&job->done, true);
-	return NULL;
-}
-
-static bool commits_within(sb_db *db, uint64_t pageno, uint64_t stamp,
-                           unsigned ms)
-{
-	struct commit_job job = {db, pageno, stamp, false};
-	pthread_t t;
-	cr_assert_eq(pthread_create(&t, NULL, commit_thread, &job), 0);
-	for (unsigned i = 0; i < ms && !atomic_load(&job.done); i++)
-		usleep(1000);
-	if (!atomic_load(&job.done))
-		return false;
-	pthread_join(t, NULL);
-	return true;
+	return fixture_open(v, pages, &page_size, 1, 1, SB_PUBLISH_BLOCK);
 }
 
 /* ---- the read runs in a child, on the snapshot of its fork ---- */
@@ -147,7 +74,7 @@ Test(forkcow, run_read_runs_the_read_in_a_child_and_returns_its_result,
      .timeout = 30)
 {
 	sb_db *db = open_db(16, 128);
-	commit_pages(db, 1, (uint64_t[]){3, 4}, 2);
+	fixture_commit_ok(v, db, page_size, 1, (uint64_t[]){3, 4}, 2);
 	struct child_report r = {0};
 	cr_assert_eq(sb_run_read(v, db, read_around_commits, NULL, &r, sizeof r),
 	             SB_OK);
@@ -155,8 +82,8 @@ Test(forkcow, run_read_runs_the_read_in_a_child_and_returns_its_result,
 	cr_assert_neq(r.pid, getpid(), "the read ran in the parent");
 	cr_assert_eq(r.snapshot, 1);
 	cr_assert_eq(r.stamp_before, 1);
-	cr_assert_eq(stats_of(db).retained_bytes, 0);
-	close_db(db);
+	cr_assert_eq(fixture_stats(v, db).retained_bytes, 0);
+	fixture_close(v, db);
 }
 
 struct run_read_job {
@@ -191,10 +118,10 @@ Test(forkcow, read_in_child_keeps_its_snapshot_while_the_writer_commits,
 	cr_assert(atomic_load(&hs->child_read_once), "the child never read");
 	/* The read is in progress in the child: the writer goes on at once,
 	 * writing in place the page the child reads. */
-	commit_pages(db, 1, (uint64_t[]){3, 4}, 2);
-	commit_pages(db, 2, (uint64_t[]){3, 5}, 2);
-	cr_assert_eq(stats_of(db).writer_blocked_ns, 0);
-	cr_assert_eq(stats_of(db).retained_bytes, 4096 * 3,
+	fixture_commit_ok(v, db, page_size, 1, (uint64_t[]){3, 4}, 2);
+	fixture_commit_ok(v, db, page_size, 2, (uint64_t[]){3, 5}, 2);
+	cr_assert_eq(fixture_stats(v, db).writer_blocked_ns, 0);
+	cr_assert_eq(fixture_stats(v, db).retained_bytes, 4096 * 3,
 	             "pages 3, 4, 5 were copied once each");
 	atomic_store(&hs->parent_committed, true);
 	pthread_join(reader, NULL);
@@ -202,9 +129,9 @@ Test(forkcow, read_in_child_keeps_its_snapshot_while_the_writer_commits,
 	cr_assert_eq(job.report.snapshot, 0);
 	cr_assert_eq(job.report.stamp_before, 0);
 	cr_assert_eq(job.report.stamp_after, 0, "the child saw a later commit");
-	cr_assert_eq(stats_of(db).retained_bytes, 0);
+	cr_assert_eq(fixture_stats(v, db).retained_bytes, 0);
 	munmap(hs, sizeof *hs);
-	close_db(db);
+	fixture_close(v, db);
 }
 
 Test(forkcow, served_snapshot_keeps_old_pages_and_the_writer_never_waits,
@@ -215,19 +142,19 @@ Test(forkcow, served_snapshot_keeps_old_pages_and_the_writer_never_waits,
 	sb_db *db = open_db(16, 128);
 	sb_snap *old = v->begin_read(db);
 	cr_assert_not_null(old);
-	commit_pages(db, 1, (uint64_t[]){3, 4}, 2);
-	commit_pages(db, 2, (uint64_t[]){3, 9}, 2);
+	fixture_commit_ok(v, db, page_size, 1, (uint64_t[]){3, 4}, 2);
+	fixture_commit_ok(v, db, page_size, 2, (uint64_t[]){3, 9}, 2);
 	cr_assert_eq(v->snapshot_commit(old), 0);
-	cr_assert_eq(stamp_of(old, 3), 0);
-	cr_assert_eq(stamp_of(old, 9), 0);
+	cr_assert_eq(fixture_stamp(v, old, page_size, 3), 0);
+	cr_assert_eq(fixture_stamp(v, old, page_size, 9), 0);
 	sb_snap *fresh = v->begin_read(db);
 	cr_assert_eq(v->snapshot_commit(fresh), 2);
-	cr_assert_eq(stamp_of(fresh, 3), 2);
-	cr_assert_eq(stamp_of(fresh, 4), 1);
+	cr_assert_eq(fixture_stamp(v, fresh, page_size, 3), 2);
+	cr_assert_eq(fixture_stamp(v, fresh, page_size, 4), 1);
 	v->end_read(old);
 	v->end_read(fresh);
-	cr_assert_eq(stats_of(db).writer_blocked_ns, 0);
-	close_db(db);
+	cr_assert_eq(fixture_stats(v, db).writer_blocked_ns, 0);
+	fixture_close(v, db);
 }
 
 /* ---- retained bytes ---- */
@@ -237,27 +164,27 @@ Test(forkcow, retained_counts_each_copied_page_once, .timeout = 30)
 	const size_t os_page = (size_t)sysconf(_SC_PAGESIZE);
 	sb_db *db = open_db(16, os_page);
 	sb_snap *a = v->begin_read(db);
-	commit_pages(db, 1, (uint64_t[]){3, 4}, 2);
-	cr_assert_eq(stats_of(db).retained_bytes, 2 * os_page);
-	commit_pages(db, 2, (uint64_t[]){3, 5}, 2);
-	cr_assert_eq(stats_of(db).retained_bytes, 3 * os_page,
+	fixture_commit_ok(v, db, page_size, 1, (uint64_t[]){3, 4}, 2);
+	cr_assert_eq(fixture_stats(v, db).retained_bytes, 2 * os_page);
+	fixture_commit_ok(v, db, page_size, 2, (uint64_t[]){3, 5}, 2);
+	cr_assert_eq(fixture_stats(v, db).retained_bytes, 3 * os_page,
 	             "page 3 is private to the writer since its first write");
 	sb_snap *b = v->begin_read(db);
-	commit_pages(db, 3, (uint64_t[]){3, 6}, 2);
-	cr_assert_eq(stats_of(db).retained_bytes, 5 * os_page,
+	fixture_commit_ok(v, db, page_size, 3, (uint64_t[]){3, 6}, 2);
+	cr_assert_eq(fixture_stats(v, db).retained_bytes, 5 * os_page,
 	             "page 3 is shared with b again: copied again");
 	/* b ends first: a now holds the old versions of 3, 4, 5, 6 and b's
 	 * version of 3 (commit 2) is freed. */
 	v->end_read(b);
-	cr_assert_eq(stats_of(db).retained_bytes, 4 * os_page);
-	commit_pages(db, 4, (uint64_t[]){3, 7}, 2);
-	cr_assert_eq(stats_of(db).retained_bytes, 5 * os_page,
+	cr_assert_eq(fixture_stats(v, db).retained_bytes, 4 * os_page);
+	fixture_commit_ok(v, db, page_size, 4, (uint64_t[]){3, 7}, 2);
+	cr_assert_eq(fixture_stats(v, db).retained_bytes, 5 * os_page,
 	             "page 3 was private since b ended; 7 is new");
 	v->end_read(a);
-	struct sb_stats stats = stats_of(db);
+	struct sb_stats stats = fixture_stats(v, db);
 	cr_assert_eq(stats.retained_bytes, 0);
 	cr_assert_eq(stats.retained_peak_bytes, 5 * os_page);
-	close_db(db);
+	fixture_close(v, db);
 }
 
 Test(forkcow, retained_counts_kernel_pages_not_database_pages, .timeout = 30)
@@ -267,12 +194,13 @@ Test(forkcow, retained_counts_kernel_pages_not_database_pages, .timeout = 30)
 	sb_db *db = open_db(4 * per_os_page, small);
 	sb_snap *snap = v->begin_read(db);
 	/* Two database pages in the first kernel page, one in the third. */
-	commit_pages(db, 1, (uint64_t[]){0, 1}, 2);
-	commit_pages(db, 2, (uint64_t[]){2 * per_os_page + 1, 0}, 2);
-	cr_assert_eq(stats_of(db).retained_bytes, 2 * os_page);
+	fixture_commit_ok(v, db, page_size, 1, (uint64_t[]){0, 1}, 2);
+	fixture_commit_ok(v, db, page_size, 2,
+	                  (uint64_t[]){2 * per_os_page + 1, 0}, 2);
+	cr_assert_eq(fixture_stats(v, db).retained_bytes, 2 * os_page);
 	v->end_read(snap);
-	cr_assert_eq(stats_of(db).retained_bytes, 0);
-	close_db(db);
+	cr_assert_eq(fixture_stats(v, db).retained_bytes, 0);
+	fixture_close(v, db);
 }
 
 /* The children this thread forked, from /proc; returns how many. */
@@ -314,15 +242,17 @@ Test(forkcow, retained_bytes_match_the_pages_the_kernel_copied, .timeout = 30)
 	const uint64_t pages = 2048, written = 1000;
 	sb_db *db = open_db(pages, os_page);
 	sb_snap *snap = v->begin_read(db);
-	cr_assert_eq(stamp_of(snap, 0), 0);   /* the child has run */
+	/* The child has run: */
+	cr_assert_eq(fixture_stamp(v, snap, page_size, 0), 0);
 	pid_t child[4];
 	cr_assert_eq(children_of_this_thread(child, 4), 1);
 	uint64_t before = private_dirty_bytes(child[0]);
 	for (uint64_t p = 0; p < written; p += 2)
-		commit_pages(db, 1 + p / 2, (uint64_t[]){p, p + 1}, 2);
-	cr_assert_eq(stamp_of(snap, 0), 0);
+		fixture_commit_ok(v, db, page_size, 1 + p / 2,
+		                  (uint64_t[]){p, p + 1}, 2);
+	cr_assert_eq(fixture_stamp(v, snap, page_size, 0), 0);
 	uint64_t after = private_dirty_bytes(child[0]);
-	uint64_t retained = stats_of(db).retained_bytes;
+	uint64_t retained = fixture_stats(v, db).retained_bytes;
 	cr_assert_eq(retained, written * os_page);
 	/* The kernel's copies leave the old pages to the child alone.  The
 	 * parent's own stack and heap writes since the fork do the same to a
@@ -336,8 +266,8 @@ Test(forkcow, retained_bytes_match_the_pages_the_kernel_copied, .timeout = 30)
 	              (unsigned long long)(after - before),
 	              (unsigned long long)retained);
 	v->end_read(snap);
-	cr_assert_eq(stats_of(db).retained_bytes, 0);
-	close_db(db);
+	cr_assert_eq(fixture_stats(v, db).retained_bytes, 0);
+	fixture_close(v, db);
 }
 
 /* ---- failures: a resource error, never a crash or a hang ---- */
@@ -408,10 +338,10 @@ Test(forkcow, failed_fork_is_a_resource_error_with_a_message, .timeout = 30)
 	cr_assert_not_null(strstr(said, "forkcow: cannot fork a snapshot process: "
 	                                "Resource temporarily unavailable"),
 	                   "stderr said: %s", said);
-	cr_assert_eq(stats_of(db).retained_bytes, 0);
-	cr_assert(commits_within(db, 3, 1, 2000),
+	cr_assert_eq(fixture_stats(v, db).retained_bytes, 0);
+	cr_assert(fixture_commits_within(v, db, page_size, 1, 3, 2000),
 	          "the failed fork left the writer held out");
-	close_db(db);
+	fixture_close(v, db);
 }
 
 static void die_by_signal(const struct sb_variant *variant, sb_snap *snap,
@@ -440,9 +370,9 @@ Test(forkcow, child_that_dies_is_a_resource_error_not_a_hang, .timeout = 30)
 	cr_assert_eq(silent, SB_ERESOURCE);
 	cr_assert_not_null(strstr(said, "was killed by signal 9"), "%s", said);
 	cr_assert_not_null(strstr(said, "sent fewer than the"), "%s", said);
-	cr_assert_eq(stats_of(db).retained_bytes, 0);
-	cr_assert(commits_within(db, 3, 1, 2000));
-	close_db(db);
+	cr_assert_eq(fixture_stats(v, db).retained_bytes, 0);
+	cr_assert(fixture_commits_within(v, db, page_size, 1, 3, 2000));
+	fixture_close(v, db);
 }
 
 Test(forkcow, served_snapshot_whose_child_dies_reads_torn_not_a_crash,
@@ -450,7 +380,7 @@ Test(forkcow, served_snapshot_whose_child_dies_reads_torn_not_a_crash,
 {
 	sb_db *db = open_db(16, 128);
 	sb_snap *snap = v->begin_read(db);
-	cr_assert_eq(stamp_of(snap, 2), 0);
+	cr_assert_eq(fixture_stamp(v, snap, page_size, 2), 0);
 	pid_t child[4];
 	cr_assert_eq(children_of_this_thread(child, 4), 1);
 	cr_assert_eq(kill(child[0], SIGKILL), 0);
@@ -462,8 +392,8 @@ Test(forkcow, served_snapshot_whose_child_dies_reads_torn_not_a_crash,
 	              "for a whole one");
 	cr_assert_not_null(strstr(said, "stopped answering"), "%s", said);
 	cr_assert_not_null(strstr(said, "was killed by signal 9"), "%s", said);
-	cr_assert_eq(stats_of(db).retained_bytes, 0);
-	close_db(db);
+	cr_assert_eq(fixture_stats(v, db).retained_bytes, 0);
+	fixture_close(v, db);
 }
 
 /* ---- several snapshots: none waits for another ---- */
@@ -489,7 +419,7 @@ Test(forkcow, snapshots_end_in_any_order_without_waiting_for_each_other,
 	 * lives, and ending the older one first would hang. */
 	sb_db *db = open_db(16, 128);
 	sb_snap *older = v->begin_read(db);
-	commit_pages(db, 1, (uint64_t[]){3, 4}, 2);
+	fixture_commit_ok(v, db, page_size, 1, (uint64_t[]){3, 4}, 2);
 	sb_snap *newer = v->begin_read(db);
 	struct child_report r = {0};
 	cr_assert_eq(sb_run_read(v, db, read_around_commits, NULL, &r, sizeof r),
@@ -503,9 +433,9 @@ Test(forkcow, snapshots_end_in_any_order_without_waiting_for_each_other,
 	cr_assert(atomic_load(&job.done), "ending the older snapshot hangs "
 	          "while the newer one lives");
 	pthread_join(t, NULL);
-	cr_assert_eq(stamp_of(newer, 3), 1);
+	cr_assert_eq(fixture_stamp(v, newer, page_size, 3), 1);
 	v->end_read(newer);
-	close_db(db);
+	fixture_close(v, db);
 }
 
 /* ---- through the harness: findings in the child reach the parent ---- */

@@ -25,50 +25,12 @@ static const struct sb_variant *const v = &sb_variant_fullcopy;
 
 static size_t page_size;
 
+/* `pages` pages of `size` bytes, one reader, one writer; page_size keeps
+ * the size for the rest of the test. */
 static sb_db *open_db(uint64_t pages, size_t size)
 {
 	page_size = size;
-	struct sb_config config = {
-		.pages = pages,
-		.page_size = size,
-		.readers = 1,
-		.writers = 1,
-		.init_page = fixture_init_page,
-		.init_ctx = &page_size,
-	};
-	sb_db *db = NULL;
-	char err[256] = "";
-	cr_assert_eq(v->open(&config, &db, err, sizeof err), SB_OK, "%s", err);
-	cr_assert_eq(v->thread_enter(db), SB_OK);
-	return db;
-}
-
-static void close_db(sb_db *db)
-{
-	v->thread_exit(db);
-	v->close(db);
-}
-
-static void commit_page(sb_db *db, uint64_t pageno, uint64_t stamp)
-{
-	sb_txn *txn = v->begin_write(db);
-	cr_assert_not_null(txn);
-	page_fill(v->write_page(txn, pageno), page_size, pageno, stamp, 0);
-	cr_assert_eq(v->commit(txn), SB_OK);
-}
-
-static uint64_t stamp_of(sb_snap *snap, uint64_t pageno)
-{
-	const struct page_header *h = page_header(v->read_page(snap, pageno));
-	cr_assert_eq(h->pageno, pageno);
-	return h->stamp;
-}
-
-static struct sb_stats stats_of(sb_db *db)
-{
-	struct sb_stats stats;
-	v->stats(db, &stats);
-	return stats;
+	return fixture_open(v, pages, &page_size, 1, 1, SB_PUBLISH_BLOCK);
 }
 
 Test(fullcopy, retains_one_database_per_live_snapshot)
@@ -76,19 +38,20 @@ Test(fullcopy, retains_one_database_per_live_snapshot)
 	const uint64_t pages = 64, size = 256, db_bytes = pages * size;
 	sb_db *db = open_db(pages, size);
 	sb_snap *a = v->begin_read(db);
-	cr_assert_eq(stats_of(db).retained_bytes, db_bytes);
-	commit_page(db, 5, 1);
+	cr_assert_eq(fixture_stats(v, db).retained_bytes, db_bytes);
+	fixture_commit_page(v, db, page_size, 1, 5);
 	sb_snap *b = v->begin_read(db);
-	cr_assert_eq(stats_of(db).retained_bytes, 2 * db_bytes);
-	cr_assert_eq(stamp_of(a, 5), 0, "the first copy predates commit 1");
-	cr_assert_eq(stamp_of(b, 5), 1);
+	cr_assert_eq(fixture_stats(v, db).retained_bytes, 2 * db_bytes);
+	cr_assert_eq(fixture_stamp(v, a, page_size, 5), 0,
+	             "the first copy predates commit 1");
+	cr_assert_eq(fixture_stamp(v, b, page_size, 5), 1);
 	v->end_read(a);
-	cr_assert_eq(stats_of(db).retained_bytes, db_bytes);
+	cr_assert_eq(fixture_stats(v, db).retained_bytes, db_bytes);
 	v->end_read(b);
-	struct sb_stats stats = stats_of(db);
+	struct sb_stats stats = fixture_stats(v, db);
 	cr_assert_eq(stats.retained_bytes, 0);
 	cr_assert_eq(stats.retained_peak_bytes, 2 * db_bytes);
-	close_db(db);
+	fixture_close(v, db);
 }
 
 Test(fullcopy, writer_never_waits_for_a_snapshot_once_copied)
@@ -97,14 +60,14 @@ Test(fullcopy, writer_never_waits_for_a_snapshot_once_copied)
 	 * return from begin_write here. */
 	sb_db *db = open_db(16, 128);
 	sb_snap *old = v->begin_read(db);
-	commit_page(db, 3, 1);
-	commit_page(db, 3, 2);
-	cr_assert_eq(stamp_of(old, 3), 0);
+	fixture_commit_page(v, db, page_size, 1, 3);
+	fixture_commit_page(v, db, page_size, 2, 3);
+	cr_assert_eq(fixture_stamp(v, old, page_size, 3), 0);
 	cr_assert_eq(v->snapshot_commit(old), 0);
 	v->end_read(old);
-	cr_assert_eq(stats_of(db).writer_blocked_ns, 0,
+	cr_assert_eq(fixture_stats(v, db).writer_blocked_ns, 0,
 	             "no copy overlapped a transaction");
-	close_db(db);
+	fixture_close(v, db);
 }
 
 struct spinning_writer {
@@ -171,7 +134,7 @@ Test(fullcopy, writer_waits_only_for_a_copy_at_memcpy_speed)
 	}
 	atomic_store(&w.stop, true);
 	pthread_join(writer, NULL);
-	uint64_t blocked_ns = stats_of(db).writer_blocked_ns;
+	uint64_t blocked_ns = fixture_stats(v, db).writer_blocked_ns;
 	cr_assert_gt(w.commits, 0);
 	cr_assert_gt(blocked_ns, 0, "the writer was never held out by a copy");
 	/* Two cores shared with other work: allow 3x the reference plus 2 ms
@@ -182,7 +145,7 @@ Test(fullcopy, writer_waits_only_for_a_copy_at_memcpy_speed)
 	              "the writer waited %.2f ms per read; a plain memcpy of the "
 	              "database takes %.2f ms", per_read_ns / 1e6,
 	              reference_ns / 1e6);
-	close_db(db);
+	fixture_close(v, db);
 }
 
 /* Makes every mmap of exactly `length` bytes in this process fail with
@@ -210,35 +173,15 @@ static void fail_mmaps_of(uint64_t length)
 	             "cannot install the seccomp filter: %s", strerror(errno));
 }
 
-struct commit_job {
-	sb_db *db;
-	_Atomic bool done;
-};
-
-static void *commit_thread(void *arg)
-{
-	struct commit_job *job = arg;
-	cr_assert_eq(v->thread_enter(job->db), SB_OK);
-	commit_page(job->db, 1, 1);
-	v->thread_exit(job->db);
-	atomic_store(&job->done, true);
-	return NULL;
-}
-
 Test(fullcopy, begin_read_without_memory_for_the_copy_fails_cleanly)
 {
 	const uint64_t pages = 1031, size = 192;   /* an unusual size */
 	sb_db *db = open_db(pages, size);
 	fail_mmaps_of(pages * size);
 	cr_assert_null(v->begin_read(db), "the copy cannot be allocated");
-	cr_assert_eq(stats_of(db).retained_bytes, 0);
+	cr_assert_eq(fixture_stats(v, db).retained_bytes, 0);
 	/* The failed read left no lock behind: a writer commits. */
-	struct commit_job job = {db, false};
-	pthread_t t;
-	cr_assert_eq(pthread_create(&t, NULL, commit_thread, &job), 0);
-	for (int i = 0; i < 2000 && !atomic_load(&job.done); i++)
-		usleep(1000);
-	cr_assert(atomic_load(&job.done), "the writer is still held out");
-	pthread_join(t, NULL);
-	close_db(db);
+	cr_assert(fixture_commits_within(v, db, page_size, 1, 1, 2000),
+	          "the writer is still held out");
+	fixture_close(v, db);
 }

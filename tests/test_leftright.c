@@ -24,31 +24,6 @@ static const struct sb_variant *leftright(void)
 	return v;
 }
 
-static sb_db *open_db(enum sb_publish publish)
-{
-	struct sb_config config = {
-		.pages = PAGES,
-		.page_size = page_size,
-		.readers = 2,
-		.writers = 1,
-		.publish = publish,
-		.init_page = fixture_init_page,
-		.init_ctx = &page_size,
-	};
-	sb_db *db = NULL;
-	char err[256] = "";
-	cr_assert_eq(leftright()->open(&config, &db, err, sizeof err), SB_OK,
-	             "open: %s", err);
-	cr_assert_eq(leftright()->thread_enter(db), SB_OK);
-	return db;
-}
-
-static void close_db(sb_db *db)
-{
-	leftright()->thread_exit(db);
-	leftright()->close(db);
-}
-
 static uint64_t now_ms(void)
 {
 	return sb_now_ns() / 1000000u;
@@ -57,29 +32,8 @@ static uint64_t now_ms(void)
 /* One transaction stamping pages `a` and `b` with `stamp`. */
 static void commit_two(sb_db *db, uint64_t stamp, uint64_t a, uint64_t b)
 {
-	const struct sb_variant *v = leftright();
-	sb_txn *txn = v->begin_write(db);
-	cr_assert_not_null(txn);
-	page_fill(v->write_page(txn, a), page_size, a, stamp, 0);
-	page_fill(v->write_page(txn, b), page_size, b, stamp, 0);
-	cr_assert_eq(v->commit(txn), SB_OK);
-}
-
-static uint64_t stamp_of(sb_snap *snap, uint64_t n)
-{
-	const void *page = leftright()->read_page(snap, n);
-	const struct page_header *h = page_header(page);
-	cr_assert_eq(h->pageno, n);
-	cr_assert_eq(h->checksum, page_checksum(page, page_size),
-	             "page %llu is not whole", (unsigned long long)n);
-	return h->stamp;
-}
-
-static struct sb_stats stats_of(sb_db *db)
-{
-	struct sb_stats stats;
-	leftright()->stats(db, &stats);
-	return stats;
+	fixture_commit_ok(leftright(), db, page_size, stamp, (uint64_t[]){a, b},
+	                  2);
 }
 
 /* A short read on a thread of its own: the snapshot it got and the stamps
@@ -97,8 +51,8 @@ static void *probe_thread(void *arg)
 	sb_snap *snap = v->begin_read(p->db);
 	cr_assert_not_null(snap);
 	p->snapshot = v->snapshot_commit(snap);
-	p->stamp3 = stamp_of(snap, 3);
-	p->stamp4 = stamp_of(snap, 4);
+	p->stamp3 = fixture_stamp(v, snap, page_size, 3);
+	p->stamp4 = fixture_stamp(v, snap, page_size, 4);
 	v->end_read(snap);
 	v->thread_exit(p->db);
 	return NULL;
@@ -131,7 +85,7 @@ static void *long_reader_thread(void *arg)
 	atomic_store(&r->inside, true);
 	usleep(r->hold_ms * 1000u);
 	r->snapshot = v->snapshot_commit(snap);
-	r->stamp3 = stamp_of(snap, 3);
+	r->stamp3 = fixture_stamp(v, snap, page_size, 3);
 	r->end_ms = now_ms();
 	v->end_read(snap);
 	v->thread_exit(r->db);
@@ -140,7 +94,8 @@ static void *long_reader_thread(void *arg)
 
 Test(leftright, block_commit_waits_for_a_long_reader_about_its_duration)
 {
-	sb_db *db = open_db(SB_PUBLISH_BLOCK);
+	const struct sb_variant *v = leftright();
+	sb_db *db = fixture_open(v, PAGES, &page_size, 2, 1, SB_PUBLISH_BLOCK);
 	struct long_reader r = {.db = db, .hold_ms = 300};
 	pthread_t reader;
 	cr_assert_eq(pthread_create(&reader, NULL, long_reader_thread, &r), 0);
@@ -150,7 +105,7 @@ Test(leftright, block_commit_waits_for_a_long_reader_about_its_duration)
 	commit_two(db, 1, 3, 4);
 	uint64_t returned = now_ms();
 	pthread_join(reader, NULL);
-	uint64_t blocked_ms = stats_of(db).writer_blocked_ns / 1000000u;
+	uint64_t blocked_ms = fixture_stats(v, db).writer_blocked_ns / 1000000u;
 	cr_assert_geq(returned, r.end_ms, "commit returned before the reader left");
 	cr_assert_geq(blocked_ms, 250, "writer blocked only %llu ms",
 	              (unsigned long long)blocked_ms);
@@ -160,16 +115,17 @@ Test(leftright, block_commit_waits_for_a_long_reader_about_its_duration)
 	struct probe after = probe(db);
 	cr_assert_eq(after.snapshot, 1);
 	cr_assert_eq(after.stamp3, 1);
-	close_db(db);
+	fixture_close(v, db);
 }
 
 Test(leftright, block_commit_without_readers_does_not_block)
 {
-	sb_db *db = open_db(SB_PUBLISH_BLOCK);
+	const struct sb_variant *v = leftright();
+	sb_db *db = fixture_open(v, PAGES, &page_size, 2, 1, SB_PUBLISH_BLOCK);
 	for (uint64_t c = 1; c <= 50; c++)
 		commit_two(db, c, c % PAGES, (c + 1) % PAGES);
-	cr_assert_eq(stats_of(db).writer_blocked_ns, 0);
-	close_db(db);
+	cr_assert_eq(fixture_stats(v, db).writer_blocked_ns, 0);
+	fixture_close(v, db);
 }
 
 struct writer_job {
@@ -190,7 +146,7 @@ static void *one_commit_thread(void *arg)
 Test(leftright, block_new_reader_sees_commit_while_the_writer_still_waits)
 {
 	const struct sb_variant *v = leftright();
-	sb_db *db = open_db(SB_PUBLISH_BLOCK);
+	sb_db *db = fixture_open(v, PAGES, &page_size, 2, 1, SB_PUBLISH_BLOCK);
 	sb_snap *old = v->begin_read(db);
 	struct writer_job job = {db, false};
 	pthread_t writer;
@@ -206,23 +162,24 @@ Test(leftright, block_new_reader_sees_commit_while_the_writer_still_waits)
 	cr_assert_eq(fresh.stamp3, 1);
 	cr_assert_eq(fresh.stamp4, 1);
 	cr_assert(!atomic_load(&job.done), "the writer did not wait for `old`");
-	cr_assert_eq(stamp_of(old, 3), 0);
+	cr_assert_eq(fixture_stamp(v, old, page_size, 3), 0);
 	v->end_read(old);
 	pthread_join(writer, NULL);
-	cr_assert_gt(stats_of(db).writer_blocked_ns, 0);
-	close_db(db);
+	cr_assert_gt(fixture_stats(v, db).writer_blocked_ns, 0);
+	fixture_close(v, db);
 }
 
 Test(leftright, block_retained_bytes_are_the_second_copy)
 {
-	sb_db *db = open_db(SB_PUBLISH_BLOCK);
-	cr_assert_eq(stats_of(db).retained_bytes, PAGES * page_size);
+	const struct sb_variant *v = leftright();
+	sb_db *db = fixture_open(v, PAGES, &page_size, 2, 1, SB_PUBLISH_BLOCK);
+	cr_assert_eq(fixture_stats(v, db).retained_bytes, PAGES * page_size);
 	commit_two(db, 1, 3, 4);
-	struct sb_stats stats = stats_of(db);
+	struct sb_stats stats = fixture_stats(v, db);
 	cr_assert_eq(stats.retained_bytes, PAGES * page_size);
 	/* During the commit the log held two page numbers. */
 	cr_assert_eq(stats.retained_peak_bytes, PAGES * page_size + 2 * 8);
-	close_db(db);
+	fixture_close(v, db);
 }
 
 /* ---- try mode ---- */
@@ -230,7 +187,7 @@ Test(leftright, block_retained_bytes_are_the_second_copy)
 Test(leftright, try_commit_never_waits_for_a_reader_on_the_old_copy)
 {
 	const struct sb_variant *v = leftright();
-	sb_db *db = open_db(SB_PUBLISH_TRY);
+	sb_db *db = fixture_open(v, PAGES, &page_size, 2, 1, SB_PUBLISH_TRY);
 	/* This thread holds a snapshot and commits: in block mode that would
 	 * wait for itself forever. */
 	sb_snap *old = v->begin_read(db);
@@ -238,30 +195,31 @@ Test(leftright, try_commit_never_waits_for_a_reader_on_the_old_copy)
 	for (uint64_t c = 1; c <= 50; c++)
 		commit_two(db, c, 3, 4);
 	cr_assert_lt(now_ms() - start, 1000);
-	cr_assert_eq(stats_of(db).writer_blocked_ns, 0);
+	cr_assert_eq(fixture_stats(v, db).writer_blocked_ns, 0);
 	cr_assert_eq(v->snapshot_commit(old), 0);
-	cr_assert_eq(stamp_of(old, 3), 0);
-	cr_assert_eq(stamp_of(old, 4), 0);
+	cr_assert_eq(fixture_stamp(v, old, page_size, 3), 0);
+	cr_assert_eq(fixture_stamp(v, old, page_size, 4), 0);
 	v->end_read(old);
-	close_db(db);
+	fixture_close(v, db);
 }
 
 Test(leftright, try_publish_goes_through_at_once_without_readers)
 {
-	sb_db *db = open_db(SB_PUBLISH_TRY);
+	const struct sb_variant *v = leftright();
+	sb_db *db = fixture_open(v, PAGES, &page_size, 2, 1, SB_PUBLISH_TRY);
 	for (uint64_t c = 1; c <= 5; c++) {
 		commit_two(db, c, 3, 4);
 		struct probe p = probe(db);
 		cr_assert_eq(p.snapshot, c);
 		cr_assert_eq(p.stamp3, c);
 	}
-	close_db(db);
+	fixture_close(v, db);
 }
 
 Test(leftright, try_reader_after_the_old_copy_drained_sees_every_commit)
 {
 	const struct sb_variant *v = leftright();
-	sb_db *db = open_db(SB_PUBLISH_TRY);
+	sb_db *db = fixture_open(v, PAGES, &page_size, 2, 1, SB_PUBLISH_TRY);
 	sb_snap *old = v->begin_read(db);
 	/* Commit 1 goes into the copy nobody reads and is published at once;
 	 * `old` stays on the other copy, so commits 2..5 cannot be. */
@@ -274,20 +232,20 @@ Test(leftright, try_reader_after_the_old_copy_drained_sees_every_commit)
 	             (unsigned long long)stale.snapshot);
 	cr_assert_eq(stale.stamp3, 1);
 	cr_assert_eq(stale.stamp4, 1);
-	cr_assert_eq(stamp_of(old, 3), 0);
+	cr_assert_eq(fixture_stamp(v, old, page_size, 3), 0);
 	/* The last reader leaves the old copy: no further commit is needed. */
 	v->end_read(old);
 	struct probe fresh = probe(db);
 	cr_assert_eq(fresh.snapshot, 5);
 	cr_assert_eq(fresh.stamp3, 5);
 	cr_assert_eq(fresh.stamp4, 5);
-	close_db(db);
+	fixture_close(v, db);
 }
 
 Test(leftright, try_publish_waits_for_the_last_of_several_readers_on_the_old_copy)
 {
 	const struct sb_variant *v = leftright();
-	sb_db *db = open_db(SB_PUBLISH_TRY);
+	sb_db *db = fixture_open(v, PAGES, &page_size, 2, 1, SB_PUBLISH_TRY);
 	struct long_reader r = {.db = db, .hold_ms = 200};
 	pthread_t reader;
 	cr_assert_eq(pthread_create(&reader, NULL, long_reader_thread, &r), 0);
@@ -302,13 +260,13 @@ Test(leftright, try_publish_waits_for_the_last_of_several_readers_on_the_old_cop
 	pthread_join(reader, NULL);
 	cr_assert_eq(r.stamp3, 0);
 	cr_assert_eq(probe(db).snapshot, 2);
-	close_db(db);
+	fixture_close(v, db);
 }
 
 Test(leftright, try_write_page_starts_from_a_pending_commit)
 {
 	const struct sb_variant *v = leftright();
-	sb_db *db = open_db(SB_PUBLISH_TRY);
+	sb_db *db = fixture_open(v, PAGES, &page_size, 2, 1, SB_PUBLISH_TRY);
 	sb_snap *old = v->begin_read(db);
 	commit_two(db, 1, 3, 4);  /* published */
 	commit_two(db, 2, 3, 5);  /* pending: `old` holds the other copy */
@@ -324,37 +282,37 @@ Test(leftright, try_write_page_starts_from_a_pending_commit)
 	cr_assert_eq(fresh.snapshot, 3);
 	cr_assert_eq(fresh.stamp3, 2);
 	cr_assert_eq(fresh.stamp4, 1);
-	close_db(db);
+	fixture_close(v, db);
 }
 
 Test(leftright, try_oplog_counts_as_retained_until_both_copies_hold_it)
 {
 	const struct sb_variant *v = leftright();
-	sb_db *db = open_db(SB_PUBLISH_TRY);
+	sb_db *db = fixture_open(v, PAGES, &page_size, 2, 1, SB_PUBLISH_TRY);
 	const uint64_t copy = PAGES * page_size, entry = 64 + page_size;
-	cr_assert_eq(stats_of(db).retained_bytes, copy);
+	cr_assert_eq(fixture_stats(v, db).retained_bytes, copy);
 	/* Without readers both copies take each commit at once. */
 	commit_two(db, 1, 3, 4);
-	cr_assert_eq(stats_of(db).retained_bytes, copy);
+	cr_assert_eq(fixture_stats(v, db).retained_bytes, copy);
 	sb_snap *old = v->begin_read(db);
 	for (uint64_t c = 2; c <= 6; c++) {
 		commit_two(db, c, 3, 4);
-		cr_assert_eq(stats_of(db).retained_bytes,
+		cr_assert_eq(fixture_stats(v, db).retained_bytes,
 		             copy + 2 * (c - 1) * entry, "after commit %llu",
 		             (unsigned long long)c);
 	}
 	v->end_read(old);
 	commit_two(db, 7, 8, 9);
-	struct sb_stats stats = stats_of(db);
+	struct sb_stats stats = fixture_stats(v, db);
 	cr_assert_eq(stats.retained_bytes, copy);
 	cr_assert_geq(stats.retained_peak_bytes, copy + 10 * entry);
-	close_db(db);
+	fixture_close(v, db);
 }
 
 Test(leftright, try_a_thread_may_hold_two_snapshots)
 {
 	const struct sb_variant *v = leftright();
-	sb_db *db = open_db(SB_PUBLISH_TRY);
+	sb_db *db = fixture_open(v, PAGES, &page_size, 2, 1, SB_PUBLISH_TRY);
 	sb_snap *outer = v->begin_read(db);
 	sb_snap *inner = v->begin_read(db);
 	v->end_read(inner);
@@ -363,10 +321,11 @@ Test(leftright, try_a_thread_may_hold_two_snapshots)
 	commit_two(db, 1, 3, 4);
 	commit_two(db, 2, 3, 4);
 	cr_assert_eq(v->snapshot_commit(outer), 0);
-	cr_assert_eq(stamp_of(outer, 3), 0, "copy 0 overwritten under a reader");
-	cr_assert_eq(stamp_of(outer, 4), 0);
+	cr_assert_eq(fixture_stamp(v, outer, page_size, 3), 0,
+	             "copy 0 overwritten under a reader");
+	cr_assert_eq(fixture_stamp(v, outer, page_size, 4), 0);
 	cr_assert_eq(probe(db).snapshot, 1);
 	v->end_read(outer);
 	cr_assert_eq(probe(db).snapshot, 2);
-	close_db(db);
+	fixture_close(v, db);
 }

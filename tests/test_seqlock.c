@@ -18,37 +18,6 @@ static const struct sb_variant *seqlock(void)
 	return v;
 }
 
-static sb_db *open_db(void)
-{
-	struct sb_config config = {
-		.pages = 16,
-		.page_size = page_size,
-		.readers = 1,
-		.writers = 1,
-		.init_page = fixture_init_page,
-		.init_ctx = &page_size,
-	};
-	sb_db *db = NULL;
-	char err[256] = "";
-	cr_assert_eq(seqlock()->open(&config, &db, err, sizeof err), SB_OK,
-	             "%s", err);
-	cr_assert_eq(seqlock()->thread_enter(db), SB_OK);
-	return db;
-}
-
-static void close_db(sb_db *db)
-{
-	seqlock()->thread_exit(db);
-	seqlock()->close(db);
-}
-
-static struct sb_stats stats_of(sb_db *db)
-{
-	struct sb_stats stats;
-	seqlock()->stats(db, &stats);
-	return stats;
-}
-
 /* One commit writing pages 3 and 4 with `stamp`, on a thread of its own (a
  * writer must never be the reader's thread in a seqlock). */
 struct commit_job {
@@ -61,10 +30,8 @@ static void *commit_main(void *arg)
 	struct commit_job *job = arg;
 	const struct sb_variant *v = seqlock();
 	cr_assert_eq(v->thread_enter(job->db), SB_OK);
-	sb_txn *txn = v->begin_write(job->db);
-	page_fill(v->write_page(txn, 3), page_size, 3, job->stamp, 0);
-	page_fill(v->write_page(txn, 4), page_size, 4, job->stamp, 0);
-	cr_assert_eq(v->commit(txn), SB_OK);
+	fixture_commit_ok(v, job->db, page_size, job->stamp, (uint64_t[]){3, 4},
+	                  2);
 	v->thread_exit(job->db);
 	return NULL;
 }
@@ -107,11 +74,12 @@ static void split_read_fn(const struct sb_variant *v, sb_snap *snap, void *argp,
 
 Test(seqlock, overlapping_commit_restarts_the_whole_read)
 {
-	sb_db *db = open_db();
+	const struct sb_variant *v = seqlock();
+	sb_db *db = fixture_open(v, 16, &page_size, 1, 1, SB_PUBLISH_BLOCK);
 	struct split_read arg = {.db = db, .commits_inside = 1};
 	struct split_result result = {.untouched = 42};
-	cr_assert_eq(seqlock()->run_read(db, split_read_fn, &arg, &result,
-	                                 sizeof result), SB_OK);
+	cr_assert_eq(v->run_read(db, split_read_fn, &arg, &result,
+	                         sizeof result), SB_OK);
 	/* The first attempt saw page 3 at commit 0 and page 4 at commit 1: a
 	 * fractured read, which must have been thrown away. */
 	cr_assert_eq(arg.attempts, 2);
@@ -120,26 +88,27 @@ Test(seqlock, overlapping_commit_restarts_the_whole_read)
 	cr_assert_eq(result.stamp3, 101);
 	cr_assert_eq(result.stamp4, 101);
 	cr_assert_eq(result.untouched, 42);
-	struct sb_stats stats = stats_of(db);
+	struct sb_stats stats = fixture_stats(v, db);
 	cr_assert_eq(stats.read_retries, 1);
 	cr_assert_eq(stats.starved_reads, 0);
-	close_db(db);
+	fixture_close(v, db);
 }
 
 Test(seqlock, read_that_always_overlaps_starves_after_the_bound)
 {
-	sb_db *db = open_db();
+	const struct sb_variant *v = seqlock();
+	sb_db *db = fixture_open(v, 16, &page_size, 1, 1, SB_PUBLISH_BLOCK);
 	struct split_read arg = {.db = db, .commits_inside = 1000};
 	struct split_result result;
 	memset(&result, 0xab, sizeof result);
 	struct split_result before = result;
-	cr_assert_eq(seqlock()->run_read(db, split_read_fn, &arg, &result,
-	                                 sizeof result), SB_ESTARVED);
+	cr_assert_eq(v->run_read(db, split_read_fn, &arg, &result,
+	                         sizeof result), SB_ESTARVED);
 	cr_assert_gt(arg.attempts, 1, "gave up without retrying");
 	cr_assert_lt(arg.attempts, 1000, "no bound");
 	cr_assert(memcmp(&result, &before, sizeof result) == 0,
 	          "a starved read wrote its result");
-	struct sb_stats stats = stats_of(db);
+	struct sb_stats stats = fixture_stats(v, db);
 	cr_assert_eq(stats.starved_reads, 1);
 	cr_assert_eq(stats.read_retries, arg.attempts - 1);
 	/* The next read without interference completes on its first attempt
@@ -147,12 +116,12 @@ Test(seqlock, read_that_always_overlaps_starves_after_the_bound)
 	 * attempt of the starved read). */
 	uint64_t commits = arg.attempts;
 	arg = (struct split_read){.db = db};
-	cr_assert_eq(seqlock()->run_read(db, split_read_fn, &arg, &result,
-	                                 sizeof result), SB_OK);
+	cr_assert_eq(v->run_read(db, split_read_fn, &arg, &result,
+	                         sizeof result), SB_OK);
 	cr_assert_eq(arg.attempts, 1);
 	cr_assert_eq(result.snapshot, commits);
 	cr_assert_eq(result.stamp3, 100 + commits);
-	close_db(db);
+	fixture_close(v, db);
 }
 
 struct writer_job {
@@ -173,7 +142,7 @@ Test(seqlock, direct_snapshot_holds_back_commit_and_counts_the_wait)
 	/* begin_read cannot retry, so it keeps commits out until end_read:
 	 * the commit waits, and the wait is writer stall. */
 	const struct sb_variant *v = seqlock();
-	sb_db *db = open_db();
+	sb_db *db = fixture_open(v, 16, &page_size, 1, 1, SB_PUBLISH_BLOCK);
 	sb_snap *snap = v->begin_read(db);
 	const void *page3 = v->read_page(snap, 3);
 	struct writer_job job = {db, false};
@@ -187,13 +156,13 @@ Test(seqlock, direct_snapshot_holds_back_commit_and_counts_the_wait)
 	cr_assert_eq(page_header(page3)->checksum, page_checksum(page3, page_size));
 	v->end_read(snap);
 	pthread_join(writer, NULL);
-	cr_assert_geq(stats_of(db).writer_blocked_ns, 100000000u);
+	cr_assert_geq(fixture_stats(v, db).writer_blocked_ns, 100000000u);
 	snap = v->begin_read(db);
 	cr_assert_eq(v->snapshot_commit(snap), 1);
 	cr_assert_eq(page_header(v->read_page(snap, 4))->stamp, 1);
 	v->end_read(snap);
-	cr_assert_eq(stats_of(db).retained_bytes, 0);
-	close_db(db);
+	cr_assert_eq(fixture_stats(v, db).retained_bytes, 0);
+	fixture_close(v, db);
 }
 
 /* ---- under the harness ---- */
