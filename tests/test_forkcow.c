@@ -120,7 +120,13 @@ Test(forkcow, read_in_child_keeps_its_snapshot_while_the_writer_commits,
 	 * writing in place the page the child reads. */
 	fixture_commit_ok(v, db, page_size, 1, (uint64_t[]){3, 4}, 2);
 	fixture_commit_ok(v, db, page_size, 2, (uint64_t[]){3, 5}, 2);
-	cr_assert_eq(fixture_stats(v, db).writer_blocked_ns, 0);
+	/* The child's read lasts until parent_committed is set below, so a
+	 * writer that waited for it would never get here.  The writer may
+	 * still have waited out the fork itself: the child can report its
+	 * first read before the parent has left fork() and let go of the
+	 * writer, so the wait is bounded, not zero. */
+	cr_assert_lt(fixture_stats(v, db).writer_blocked_ns, 1000000000ull,
+	             "the writer waited over a second");
 	cr_assert_eq(fixture_stats(v, db).retained_bytes, 4096 * 3,
 	             "pages 3, 4, 5 were copied once each");
 	atomic_store(&hs->parent_committed, true);
