@@ -118,3 +118,77 @@ Test(pagever, the_writer_never_waits_for_a_reader)
 	cr_assert_eq(retained_settles_at(db, 0), 0);
 	fixture_close(v, db);
 }
+
+Test(pagever, end_read_returns_with_its_versions_no_longer_retained)
+{
+	/* end_read trims itself: when it returns, what only its reader
+	 * could see is no longer counted, without waiting for the trimmer. */
+	sb_db *db = fixture_open(v, PAGES, &page_size, 1, 1, SB_PUBLISH_BLOCK);
+	sb_snap *first = v->begin_read(db);           /* time 0 */
+	commit_pages(db, 1, 5, 6);
+	commit_pages(db, 2, 5, 7);
+	sb_snap *second = v->begin_read(db);          /* time 2 */
+	commit_pages(db, 3, 5, 6);
+	/* first: pages 5, 6, 7 as of 0; second: 5 and 6 as of 2. */
+	cr_assert_eq(retained_settles_at(db, 5 * page_size), 5 * page_size);
+	v->end_read(first);
+	cr_assert_eq(fixture_stats(v, db).retained_bytes, 2 * page_size,
+	             "end_read returned before its versions were trimmed");
+	cr_assert_eq(fixture_stamp(v, second, page_size, 5), 2);
+	cr_assert_eq(fixture_stamp(v, second, page_size, 7), 2);
+	v->end_read(second);
+	cr_assert_eq(fixture_stats(v, db).retained_bytes, 0);
+	fixture_close(v, db);
+}
+
+Test(pagever, rewritten_pages_move_back_home_when_their_reader_ends)
+{
+	sb_db *db = fixture_open(v, PAGES, &page_size, 1, 1, SB_PUBLISH_BLOCK);
+	sb_snap *snap = v->begin_read(db);
+	const void *home = v->read_page(snap, 5);
+	v->end_read(snap);
+	snap = v->begin_read(db);                     /* time 0 */
+	commit_pages(db, 1, 5, 6);                    /* 5 lives away now */
+	cr_assert_eq(v->read_page(snap, 5), home);
+	cr_assert_eq(fixture_stamp(v, snap, page_size, 5), 0);
+	v->end_read(snap);                            /* frees the home slot */
+	snap = v->begin_read(db);                     /* time 1 */
+	cr_assert_eq(v->read_page(snap, 5), home,
+	             "the current version was not moved to its home slot");
+	cr_assert_eq(fixture_stamp(v, snap, page_size, 5), 1);
+	v->end_read(snap);
+	cr_assert_eq(fixture_stats(v, db).retained_bytes, 0);
+	fixture_close(v, db);
+}
+
+Test(pagever, a_version_a_live_reader_may_hold_is_not_moved_home)
+{
+	sb_db *db = fixture_open(v, PAGES, &page_size, 1, 1, SB_PUBLISH_BLOCK);
+	sb_snap *snap = v->begin_read(db);
+	const void *home = v->read_page(snap, 5);
+	v->end_read(snap);
+	sb_snap *old = v->begin_read(db);             /* time 0 */
+	commit_pages(db, 1, 5, 6);                    /* 5 and 6 live away */
+	sb_snap *holder = v->begin_read(db);          /* time 1 */
+	const struct page_header *away = v->read_page(holder, 5);
+	cr_assert_eq(away->stamp, 1);
+	cr_assert_neq((const void *)away, home);
+	cr_assert_eq(retained_settles_at(db, 2 * page_size), 2 * page_size);
+	/* Ending `old` frees the home slots, but `holder` (time 1) may hold
+	 * the current versions: they stay where they are, not copied. */
+	v->end_read(old);
+	cr_assert_eq(fixture_stats(v, db).retained_bytes, 0);
+	cr_assert_eq(v->read_page(holder, 5), (const void *)away);
+	/* The writer's next write of page 5 goes home. */
+	commit_pages(db, 2, 5, 6);
+	cr_assert_eq(retained_settles_at(db, 2 * page_size), 2 * page_size);
+	snap = v->begin_read(db);                     /* time 2 */
+	cr_assert_eq(v->read_page(snap, 5), home);
+	cr_assert_eq(fixture_stamp(v, snap, page_size, 5), 2);
+	cr_assert_eq(away->stamp, 1, "a held version was reused");
+	cr_assert_eq(fixture_stamp(v, holder, page_size, 6), 1);
+	v->end_read(holder);
+	cr_assert_eq(fixture_stats(v, db).retained_bytes, 0);
+	v->end_read(snap);
+	fixture_close(v, db);
+}

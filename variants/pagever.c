@@ -14,38 +14,73 @@
  * first version with since <= T.  A write transaction copies a page on its
  * first write_page (the copy is private until commit); commit tags the
  * copies with the new commit number, pushes each onto its page's chain with
- * a release store, and only then publishes the commit number: a reader whose
+ * a release CAS, and only then publishes the commit number: a reader whose
  * T includes the commit sees all of its pages, one whose T does not skips
  * them (atomic commits without a lock).  The replaced version goes to a
- * background trimmer, which unlinks it at once if no live reader time lies
- * in [since, end) (end = the commit that replaced it), or keeps it until the
- * readers that can see it have ended.  So what is retained is exactly the
- * versions some live reader can see, plus versions the trimmer has not yet
- * looked at (it runs within a millisecond of a commit and at every
- * end_read).
+ * trim pass, which unlinks it at once if no live reader time lies in
+ * [since, end) (end = the commit that replaced it), or keeps it until the
+ * readers that can see it have ended.  Trim passes run on a trimmer thread
+ * (within a millisecond of a commit) and in every end_read, which the
+ * reader pays for, as in RustDb; a mutex the writer never takes keeps them
+ * one at a time.
+ *
+ * Layout: versions are carved from 2 MiB slabs (huge pages where the
+ * kernel allows) kept until close and recycled through a pool; a slab
+ * holds 64-byte headers, then their data from a 4 KiB boundary.  Page n's
+ * first version sits in its home slot, the slabs holding pages in order,
+ * so a scan streams data as it would a flat array (and headers beside).  A write moves the
+ * current version away (to a pool slot, or home if the home slot is free);
+ * when the reader that kept the home version ends, its end_read copies the
+ * current version home again and swaps it in for the away one (a CAS on the
+ * head, with the same `since`; the writer's CAS retries once if it loses),
+ * unless a live reader may hold the away one — then the page waits for its
+ * next write, which goes home.  So with one reader at a time the pages a
+ * scan reads lie in page order, not wherever a rewritten version landed:
+ * scattered 4 KiB reads run at a third of a sequential scan on the 2-core
+ * VM (the prefetcher starts over at every page), and a software prefetch
+ * of the next pages recovers little of that.
  *
  * Safe memory without locks.  Readers announce their time in a slot (see
- * pagever_begin_read for the store/load protocol that keeps the trimmer
- * from missing a reader that is starting).  A version a reader can see is
- * never unlinked while the reader lives, so the data pointer read_page
- * returns stays valid until end_read.  But a reader walking a chain passes
- * versions newer than its time, which the trimmer may unlink and free: each
- * read_page walks inside a short liburcu (memb) read-side section, and the
- * trimmer frees what it unlinked only after urcu_memb_synchronize_rcu.  The
- * sections last a chain walk, not a read, so grace periods stay short and
- * the trimmer — never the writer — waits for them.
+ * pagever_begin_read for the store/load protocol that keeps trim passes
+ * from missing a reader that is starting, and recycle for the one that
+ * covers moves home).  A version a reader can see is never unlinked while
+ * the reader lives, so the data pointer read_page returns stays valid until
+ * end_read.  But a reader walking a chain passes versions newer than its
+ * time, which a trim pass may unlink: each read_page walks inside a short
+ * liburcu (memb) read-side section, and unlinked versions are reused only
+ * after urcu_memb_synchronize_rcu — by the trimmer, at most one grace period
+ * per 5 ms (each one's sys_membarrier interrupts the reader's core), or by
+ * end_read for what it unlinked.  Neither is the writer.
+ *
+ * Retained bytes count, from commit to unlink, each replaced version that a
+ * reader live at the commit can see (commit checks the few claimed slots
+ * with the trimmer's protocol), plus a copy kept for a reader that began
+ * during a move home.  The count drops at unlink, not at reuse: from then
+ * on no reader can find the version and none that lives can see it; what
+ * waits for a grace period or sits in the pool is the allocator's, not a
+ * snapshot's.  Versions no reader can see are never counted, however long
+ * the trimmer takes to unlink them (a TRIM_BATCH or a millisecond of
+ * commits, when it gets a core).  So retained is exactly the versions some
+ * live reader can see, and when end_read returns its versions are gone
+ * from it (end_read trims synchronously).
  *
  * Costs.  Writer stall: none for readers — commit never waits for a reader
- * or for a reader's trim (the trimmer is a thread of its own, and pushes
- * and unlinks touch different fields); a commit pays one allocation and one
- * page copy per page written.  Reader overhead: per read_page, an RCU
- * section (two thread-local stores with sys_membarrier), one acquire load
- * and a compare when the page has no version newer than T, one more load per
- * newer version otherwise; begin_read and end_read are a few atomic
- * operations on the reader's slot.  Memory retained: one page per version
- * some live reader can see (at most one per page written during the read,
- * per distinct reader time), plus a 64-byte header per version.
- * Staleness: 0 (strict).  Limits: PAGEVER_SLOTS readers at once.
+ * or for trim work (trims take a lock the writer never takes; a move home
+ * can make one head CAS retry once); a commit pays one pool pop and one page
+ * copy per page written, and reads the claimed reader slots once; new
+ * slabs are mapped and faulted in by the trimmer when the pool runs low
+ * (a huge-page fault can take milliseconds), by the writer only if the
+ * trimmer falls behind.  Reader overhead: per read_page, an RCU
+ * section (two thread-local stores with sys_membarrier), a prefetch,
+ * one load and a compare when the page has no version newer than T, one
+ * more load per newer version otherwise;
+ * begin_read is a few atomic operations on the reader's slot; end_read a
+ * trim pass, a grace period, and a 4 KiB copy per page written during the
+ * read (moved home).  Memory retained: one page per version some live
+ * reader can see (at most one per page written during the read, per
+ * distinct reader time), plus a 64-byte header per version; besides, the
+ * slabs keep the most versions ever alive at once.  Staleness: 0 (strict).
+ * Limits: PAGEVER_SLOTS readers at once.
  */
 #define _LGPL_SOURCE
 #include <urcu/urcu-memb.h>
@@ -55,13 +90,14 @@
 #include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "common.h"
 #include "tsan.h"
 #include "urcu_thread.h"
 
-/* read_page prefetches the newest versions of this many following pages. */
-#define PREFETCH_PAGES 2
+/* read_page prefetches the newest header of the page this far ahead. */
+#define PREFETCH_AHEAD 3
 /* Reader slots: snapshots open at once. */
 #define PAGEVER_SLOTS 1024
 /* A slot's time while no reader uses it. */
@@ -70,26 +106,37 @@
 #define TRIM_PERIOD_NS 1000000u
 /* ...and at once when this many replaced versions are waiting. */
 #define TRIM_BATCH 64
-/* Freed versions kept for reuse by the writer: malloc would return them to
- * the kernel (madvise) and the writer would pay a page fault per copy. */
-#define POOL_MAX 4096
+/* Unlinked versions wait for one grace period, at most one per this long. */
+#define GRACE_PERIOD_NS 5000000u
+/* Versions are carved from slabs of this size and alignment (one huge
+ * page), which are never returned before close. */
+#define SLAB_BYTES ((size_t)2 << 20)
+/* The trimmer maps and faults in a slab for the pool when fewer than this
+ * many versions are left in it, so that the writer seldom has to. */
+#define POOL_LOW 256u
 
-/* One version of one page.  The header is padded to 64 bytes so that the
- * data that follows it is as aligned as a cache line. */
+/* One version of one page: a 64-byte header, and its data elsewhere in the
+ * same slab (see slab_new). */
 struct version {
 	uint64_t since;                 /* commit that made it current */
 	uint64_t end;                   /* commit that replaced it (0: current) */
 	_Atomic(struct version *) older;/* next older version of the page */
 	struct version *queue_next;     /* writer -> trimmer queue; the pool */
-	struct version *kept_next;      /* the trimmer's list of kept versions */
+	struct version *kept_next;      /* kept or unlinked list (trim_lock) */
 	uint64_t pageno;
-	char pad[16];
-	_Alignas(64) unsigned char data[];
+	bool home;                      /* lives in its page's home slot */
+	bool detached;                  /* moved home, kept off any chain */
+	bool counted;                   /* in the retained bytes */
+	unsigned char *data;            /* fixed when the slot is carved */
 };
+_Static_assert(sizeof(struct version) == 64, "a header is one cache line");
 
 struct reader_slot {
 	/* The reader's time, or NO_READER.  seq_cst: see begin_read. */
 	_Alignas(64) _Atomic uint64_t time;
+	/* move_epoch as the reader saw it after announcing its time.
+	 * seq_cst: see recycle. */
+	_Atomic uint64_t epoch;
 	_Atomic bool claimed;
 };
 
@@ -101,22 +148,47 @@ struct sb_db {
 
 	pthread_mutex_t writer;          /* held from begin_write to commit */
 	struct version **dirty;          /* this transaction's copies */
+	struct version **replaced;       /* commit: what each one replaced */
 	unsigned dirty_count, dirty_cap;
+
+	/* Version memory: slabs carved in order (writer, or open); a slab
+	 * holds per_slab headers, then (from data_offset) their data. */
+	size_t data_offset, slab_bytes;
+	char *carve_slab;
+	size_t carve_next;
+	char **slabs;
+	size_t slab_count, slab_cap;
+	/* Home slots: page n's is slot n % per_slab of home_slab[n / per_slab],
+	 * in page order.  home_free[n]: n's home slot holds no version and
+	 * the writer may claim it. */
+	char **home_slab;
+	size_t per_slab;
+	_Atomic bool *home_free;
+	/* Slots [0, slots_used) have been claimed at least once. */
+	_Atomic unsigned slots_used;
+	/* Bumped after each batch of moves home (see recycle). */
+	_Atomic uint64_t move_epoch;
 
 	/* Writer -> trimmer: a stack of replaced versions (Treiber). */
 	_Atomic(struct version *) queue;
 	_Atomic unsigned queued;
-	_Atomic bool reader_ended;       /* kept versions may have died */
 	_Atomic bool stopping;
 	sem_t wake;
 	pthread_t trimmer;
-	struct version *kept;            /* trimmer only */
-	/* Trimmer -> writer: freed versions for reuse, a stack with one
-	 * pusher (the trimmer) and one popper at a time (the writer, under
-	 * its mutex), so popping has no ABA problem. */
+	/* One trim pass at a time, by the trimmer thread or an end_read;
+	 * never taken by the writer. */
+	pthread_mutex_t trim_lock;
+	struct version *kept;            /* trim_lock: seen by a live reader */
+	struct version *unlinked;        /* trim_lock: awaiting a grace period */
+	uint64_t *live_times;            /* trim_lock: PAGEVER_SLOTS */
+	/* Freed versions for the writer's reuse: a stack pushed by whoever
+	 * recycles (the trimmer, an end_read) and popped by one thread at a
+	 * time (the writer, under its mutex), so popping has no ABA problem. */
 	_Atomic(struct version *) pool;
-	_Atomic unsigned pooled;
-	uint64_t *live_times;            /* trimmer only: PAGEVER_SLOTS */
+	_Atomic unsigned pooled;         /* about how many are in the pool */
+	/* Slabs the trimmer mapped ahead of need (trimmer only). */
+	char **spare_slabs;
+	size_t spare_count, spare_cap;
 
 	struct sb_retained retained;
 	char gp_token;                   /* TSan: the grace period's edge */
@@ -128,9 +200,65 @@ struct sb_snap {
 	uint64_t time;
 };
 
-static struct version *version_alloc(size_t page_size)
+/* Maps a slab of db->slab_bytes, aligned to SLAB_BYTES and backed by huge
+ * pages where the kernel allows; NULL when memory is short. */
+static char *slab_map(const sb_db *db)
 {
-	return aligned_alloc(64, sizeof(struct version) + page_size);
+	size_t bytes = db->slab_bytes;
+	char *raw = mmap(NULL, bytes + SLAB_BYTES, PROT_READ | PROT_WRITE,
+	                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED)
+		return NULL;
+	char *slab = (char *)(((uintptr_t)raw + SLAB_BYTES - 1) &
+	                      ~(uintptr_t)(SLAB_BYTES - 1));
+	if (slab > raw)
+		munmap(raw, (size_t)(slab - raw));
+	munmap(slab + bytes, (size_t)(raw + SLAB_BYTES - slab));
+	/* A hint: without huge pages the scheme works, with more TLB misses. */
+	(void)madvise(slab, bytes, MADV_HUGEPAGE);
+	return slab;
+}
+
+/* Appends a slab to a list that close unmaps; false when memory is short. */
+static bool slab_keep(char ***list, size_t *count, size_t *cap, char *slab)
+{
+	if (*count == *cap) {
+		size_t grown_cap = *cap ? 2 * *cap : 64;
+		char **grown = realloc(*list, grown_cap * sizeof *grown);
+		if (!grown)
+			return false;
+		*list = grown;
+		*cap = grown_cap;
+	}
+	(*list)[(*count)++] = slab;
+	return true;
+}
+
+/* A new slab to carve from (the writer, or open). */
+static bool slab_new(sb_db *db)
+{
+	char *slab = slab_map(db);
+	if (!slab)
+		return false;
+	if (!slab_keep(&db->slabs, &db->slab_count, &db->slab_cap, slab)) {
+		munmap(slab, db->slab_bytes);
+		return false;
+	}
+	db->carve_slab = slab;
+	db->carve_next = 0;
+	return true;
+}
+
+/* A version never used before, carved from the current slab. */
+static struct version *version_carve(sb_db *db)
+{
+	if ((!db->carve_slab || db->carve_next == db->per_slab) && !slab_new(db))
+		return NULL;
+	size_t i = db->carve_next++;
+	struct version *v = (struct version *)db->carve_slab + i;
+	v->data = (unsigned char *)db->carve_slab + db->data_offset +
+	          i * db->config.page_size;
+	return v;
 }
 
 /* A version for the writer: from the pool, else a new one. */
@@ -145,20 +273,16 @@ static struct version *version_get(sb_db *db)
 		              memory_order_acquire, memory_order_acquire))
 		;
 	if (!top)
-		return version_alloc(db->config.page_size);
-	/* Relaxed: a bound on the pool's size, nothing more. */
+		return version_carve(db);
+	/* Relaxed: a hint for the trimmer's refill, nothing more. */
 	atomic_fetch_sub_explicit(&db->pooled, 1, memory_order_relaxed);
 	return top;
 }
 
-/* Gives a dead version back: to the pool, or to malloc when it is full. */
+/* Gives a dead version back to the pool. */
 static void version_put(sb_db *db, struct version *v)
 {
 	/* Relaxed: as in version_get. */
-	if (atomic_load_explicit(&db->pooled, memory_order_relaxed) >= POOL_MAX) {
-		free(v);
-		return;
-	}
 	atomic_fetch_add_explicit(&db->pooled, 1, memory_order_relaxed);
 	struct version *top = atomic_load_explicit(&db->pool,
 	                                           memory_order_relaxed);
@@ -170,7 +294,7 @@ static void version_put(sb_db *db, struct version *v)
 	                                              memory_order_relaxed));
 }
 
-/* ---- the trimmer ---- */
+/* ---- trimming ---- */
 
 static int compare_times(const void *a, const void *b)
 {
@@ -182,7 +306,10 @@ static int compare_times(const void *a, const void *b)
 static unsigned collect_live_times(sb_db *db)
 {
 	unsigned n = 0;
-	for (unsigned i = 0; i < PAGEVER_SLOTS; i++) {
+	/* seq_cst: a reader claims its slot index (seq_cst) before it
+	 * announces its time, so this covers every announced slot. */
+	unsigned used = atomic_load(&db->slots_used);
+	for (unsigned i = 0; i < used; i++) {
 		/* seq_cst: pairs with begin_read's seq_cst store and load
 		 * (a reader this load misses sees the newer commit). */
 		uint64_t t = atomic_load(&db->slots[i].time);
@@ -208,33 +335,46 @@ static bool seen_by_a_reader(const uint64_t *times, unsigned n,
 	return lo < n && times[lo] < v->end;
 }
 
-/* Unlinks v from its page's chain.  Only the trimmer writes `older` of a
- * published version, and v is never the head (it was replaced). */
+/* Unlinks v from its page's chain and stops counting it as retained.
+ * Called under trim_lock: only its holder writes `older` of a published
+ * version, and v is never the head (it was replaced). */
 static void unlink_version(sb_db *db, struct version *v)
 {
-	/* Acquire: pairs with commit's release; the chain below is visible. */
-	struct version *prev = atomic_load_explicit(&db->head[v->pageno],
-	                                            memory_order_acquire);
-	for (;;) {
-		/* Relaxed: only this thread stores `older` of published
-		 * versions; the writer's stores to new versions happen before
-		 * their publication, which the acquire above saw. */
-		struct version *next = atomic_load_explicit(&prev->older,
-		                                            memory_order_relaxed);
-		if (next == v)
-			break;
-		prev = next;
+	if (!v->detached) { /* a version moved home is on no chain */
+		/* Acquire: pairs with commit's release; the chain below is
+		 * visible. */
+		struct version *prev = atomic_load_explicit(
+			&db->head[v->pageno], memory_order_acquire);
+		for (;;) {
+			/* Relaxed: only trim_lock's holder stores `older` of
+			 * published versions, and the lock orders one holder's
+			 * stores before the next one's loads; the writer's
+			 * stores to new versions happen before their
+			 * publication, which the acquire above saw. */
+			struct version *next = atomic_load_explicit(
+				&prev->older, memory_order_relaxed);
+			if (next == v)
+				break;
+			prev = next;
+		}
+		/* Release: a reader that follows prev->older past v sees the
+		 * (immutable) version it now points to, fully written. */
+		atomic_store_explicit(&prev->older,
+		                      atomic_load_explicit(&v->older,
+		                                           memory_order_relaxed),
+		                      memory_order_release);
 	}
-	/* Release: a reader that follows prev->older past v sees the
-	 * (immutable) version it now points to, fully written. */
-	atomic_store_explicit(&prev->older,
-	                      atomic_load_explicit(&v->older, memory_order_relaxed),
-	                      memory_order_release);
+	v->kept_next = db->unlinked;
+	db->unlinked = v;
+	/* From here no reader can find v, and none that lives can see it:
+	 * it is no longer retained for a snapshot (see the opening comment). */
+	if (v->counted)
+		sb_retained_sub(&db->retained, db->config.page_size);
 }
 
-/* One pass: decide each new version and, after a reader ended, each kept
- * one; free what no live reader can see once no chain walk can be on it. */
-static void trim_pass(sb_db *db)
+/* One pass, under trim_lock: decide each new version and, when `rescan`
+ * (a reader ended), each kept one; unlink what no live reader can see. */
+static void trim_pass(sb_db *db, bool rescan)
 {
 	/* Acquire: pairs with commit's release push; the versions' fields
 	 * written before it are visible. */
@@ -242,12 +382,9 @@ static void trim_pass(sb_db *db)
 	                                                 memory_order_acquire);
 	/* Relaxed: a hint to wake early; the queue itself is exact. */
 	atomic_store_explicit(&db->queued, 0, memory_order_relaxed);
-	/* seq_cst: ordered before collect_live_times' loads, so a reader whose
-	 * end_read set the flag before we cleared it is not counted live. */
-	bool rescan = atomic_exchange(&db->reader_ended, false);
+	if (!fresh && !(rescan && db->kept))
+		return;
 	unsigned n = collect_live_times(db);
-	struct version *dead = NULL;
-	size_t ps = db->config.page_size;
 	if (rescan) {
 		struct version **link = &db->kept;
 		while (*link) {
@@ -258,8 +395,6 @@ static void trim_pass(sb_db *db)
 			}
 			*link = v->kept_next;
 			unlink_version(db, v);
-			v->queue_next = dead;
-			dead = v;
 		}
 	}
 	while (fresh) {
@@ -270,27 +405,167 @@ static void trim_pass(sb_db *db)
 			db->kept = v;
 		} else {
 			unlink_version(db, v);
-			v->queue_next = dead;
-			dead = v;
 		}
 	}
-	if (!dead)
-		return;
-	/* Every read_page that could be walking an unlinked version is inside
-	 * a read-side section that began before the unlink: wait them out. */
-	urcu_memb_synchronize_rcu();
-	SB_TSAN_ACQUIRE(&db->gp_token);
+}
+
+static struct version *home_of(const sb_db *db, uint64_t pageno)
+{
+	return (struct version *)(db->home_slab[pageno / db->per_slab] +
+	                          pageno % db->per_slab * sizeof(struct version));
+}
+
+/* Home slot h is free again (dead, past a grace period).  If its page's
+ * current version B lives away and no live reader (times[0..n)) can see
+ * it, copy it home and make the copy current; returns B then, for the
+ * caller to decide on.  Else marks h free for the writer.  Called under
+ * trim_lock. */
+static struct version *move_home(sb_db *db, struct version *h,
+                                 const uint64_t *times, unsigned n)
+{
+	uint64_t pageno = h->pageno;
+	/* Acquire: B's contents, written before its publication, are visible
+	 * (it is current, so it is not freed while trim_lock is held). */
+	struct version *b = atomic_load_explicit(&db->head[pageno],
+	                                         memory_order_acquire);
+	/* A reader with time >= B's since may hold B: moving it would keep
+	 * two copies; the writer's next write of the page goes home. */
+	if (!n || times[n - 1] < b->since) {
+		memcpy(h->data, b->data, db->config.page_size);
+		h->since = b->since;
+		h->end = 0;
+		h->detached = false;
+		/* Relaxed: only trim_lock's holder stores `older` of a
+		 * published version; h is published by the CAS below. */
+		atomic_store_explicit(&h->older,
+		                      atomic_load_explicit(&b->older,
+		                                           memory_order_relaxed),
+		                      memory_order_relaxed);
+		/* seq_cst: publishes h (release) and is ordered before
+		 * recycle's epoch bump.  Fails only when the writer replaced
+		 * B meanwhile: then B is history as usual. */
+		if (atomic_compare_exchange_strong(&db->head[pageno], &b, h))
+			return b;
+	}
+	/* Release: the writer that claims h (acquire) owns its memory after
+	 * our stores to it. */
+	atomic_store_explicit(&db->home_free[pageno], true, memory_order_release);
+	return NULL;
+}
+
+/* Reuses versions that were unlinked before a grace period that has now
+ * passed: home slots go home (move_home), others to the pool. */
+static void recycle(sb_db *db, struct version *dead)
+{
+	struct version *moved = NULL;
+	bool locked = false;
+	unsigned n = 0;
 	while (dead) {
 		struct version *v = dead;
-		dead = v->queue_next;
+		dead = v->kept_next;
+		if (!v->home) {
+			version_put(db, v);
+			continue;
+		}
+		if (!locked) {
+			pthread_mutex_lock(&db->trim_lock);
+			locked = true;
+			n = collect_live_times(db);
+		}
+		struct version *b = move_home(db, v, db->live_times, n);
+		if (b) {
+			b->kept_next = moved;
+			moved = b;
+		}
+	}
+	if (moved) {
+		/* Who may hold a moved B: a reader that loaded the head
+		 * (seq_cst) before our CAS replaced it.  It announced its time
+		 * before that, and it had not yet seen this bump, which
+		 * follows every CAS (all seq_cst): the scan below sees its
+		 * time with an older epoch (or a later store to the slot,
+		 * made after it ended).  A reader whose epoch is this bump's
+		 * or later loads heads only after the CASes: it never saw a
+		 * B.  Only one that began during the moves counts. */
+		uint64_t bump = atomic_fetch_add(&db->move_epoch, 1) + 1;
+		unsigned live = 0;
+		/* seq_cst: as in collect_live_times. */
+		unsigned used = atomic_load(&db->slots_used);
+		for (unsigned i = 0; i < used; i++) {
+			/* seq_cst: as above, and as in collect_live_times. */
+			uint64_t t = atomic_load(&db->slots[i].time);
+			if (t != NO_READER && atomic_load(&db->slots[i].epoch) < bump)
+				db->live_times[live++] = t;
+		}
+		qsort(db->live_times, live, sizeof *db->live_times,
+		      compare_times);
+		/* seq_cst: after the CASes; no reader that holds a B has a
+		 * time past it. */
+		uint64_t now = atomic_load(&db->committed);
+		while (moved) {
+			struct version *b = moved;
+			moved = b->kept_next;
+			b->detached = true;
+			b->end = now + 1;
+			b->counted = seen_by_a_reader(db->live_times, live, b);
+			if (b->counted) {
+				/* A copy some reader may hold: retained. */
+				sb_retained_add(&db->retained,
+				                db->config.page_size);
+				b->kept_next = db->kept;
+				db->kept = b;
+			} else {
+				/* Unseen; chain walks may still be on it. */
+				b->kept_next = db->unlinked;
+				db->unlinked = b;
+			}
+		}
+	}
+	if (locked)
+		pthread_mutex_unlock(&db->trim_lock);
+}
+
+/* Waits until no chain walk can be on a version unlinked so far: every
+ * read_page that could be walking one is inside a read-side section
+ * that began before the unlink. */
+static void grace_period(sb_db *db)
+{
+	urcu_memb_synchronize_rcu();
+	SB_TSAN_ACQUIRE(&db->gp_token);
+}
+
+/* The trimmer's refill: when the pool runs low, a new slab, faulted in
+ * here (a huge-page fault can take milliseconds in a VM), goes to the
+ * pool, so the writer carves and faults only if the trimmer falls behind.
+ * A failure is left to the writer's own carve, which reports it. */
+static void pool_refill(sb_db *db)
+{
+	/* Relaxed: a hint; a wrong guess costs a slab or a writer's carve. */
+	if (atomic_load_explicit(&db->pooled, memory_order_relaxed) >= POOL_LOW)
+		return;
+	char *slab = slab_map(db);
+	if (!slab)
+		return;
+	if (!slab_keep(&db->spare_slabs, &db->spare_count, &db->spare_cap,
+	               slab)) {
+		munmap(slab, db->slab_bytes);
+		return;
+	}
+	for (size_t off = 0; off < db->slab_bytes; off += 4096)
+		slab[off] = 0;
+	for (size_t i = 0; i < db->per_slab; i++) {
+		struct version *v = (struct version *)slab + i;
+		v->data = (unsigned char *)slab + db->data_offset +
+		          i * db->config.page_size;
 		version_put(db, v);
-		sb_retained_sub(&db->retained, ps);
 	}
 }
 
 static void *trimmer_main(void *arg)
 {
 	sb_db *db = arg;
+	struct version *pending = NULL, **pending_tail = &pending;
+	uint64_t last_gp = 0;
 	for (;;) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -303,9 +578,27 @@ static void *trimmer_main(void *arg)
 		/* Acquire: pairs with close's release; nothing else is read
 		 * through it. */
 		bool last = atomic_load_explicit(&db->stopping, memory_order_acquire);
-		trim_pass(db);
+		pthread_mutex_lock(&db->trim_lock);
+		trim_pass(db, false);
+		struct version *taken = db->unlinked;
+		db->unlinked = NULL;
+		pthread_mutex_unlock(&db->trim_lock);
+		for (; taken; taken = taken->kept_next) {
+			*pending_tail = taken;
+			pending_tail = &taken->kept_next;
+		}
+		*pending_tail = NULL;
+		uint64_t now = sb_now_ns();
+		if (pending && (last || now - last_gp >= GRACE_PERIOD_NS)) {
+			grace_period(db);
+			recycle(db, pending);
+			pending = NULL;
+			pending_tail = &pending;
+			last_gp = now;
+		}
 		if (last)
 			return NULL;
+		pool_refill(db);
 	}
 }
 
@@ -313,27 +606,18 @@ static void *trimmer_main(void *arg)
 
 static void free_all(sb_db *db)
 {
-	for (uint64_t n = 0; db->head && n < db->config.pages; n++) {
-		struct version *v = atomic_load_explicit(&db->head[n],
-		                                         memory_order_relaxed);
-		while (v) {
-			struct version *older = atomic_load_explicit(
-				&v->older, memory_order_relaxed);
-			free(v);
-			v = older;
-		}
-	}
-	for (unsigned i = 0; i < db->dirty_count; i++)
-		free(db->dirty[i]);
-	struct version *pooled = atomic_load_explicit(&db->pool,
-	                                              memory_order_relaxed);
-	while (pooled) {
-		struct version *next = pooled->queue_next;
-		free(pooled);
-		pooled = next;
-	}
+	/* Every version, linked, pooled or dirty, lives in a slab. */
+	for (size_t i = 0; i < db->slab_count; i++)
+		munmap(db->slabs[i], db->slab_bytes);
+	free(db->slabs);
+	for (size_t i = 0; i < db->spare_count; i++)
+		munmap(db->spare_slabs[i], db->slab_bytes);
+	free(db->spare_slabs);
+	free(db->home_slab);
+	free((void *)db->home_free);
 	free(db->head);
 	free(db->dirty);
+	free(db->replaced);
 	free(db->live_times);
 	free(db);
 }
@@ -347,18 +631,36 @@ static int pagever_open(const struct sb_config *config, sb_db **out, char *err,
 		return SB_ERESOURCE;
 	}
 	db->config = *config;
+	/* Headers first, then the data from a 4 KiB boundary: pages in
+	 * home slots lie in page order at page-size strides, as in a flat
+	 * array, and their headers in order too. */
+	size_t ps = config->page_size, per_slab = 0;
+	while (((per_slab + 1) * sizeof(struct version) + 4095) / 4096 * 4096 +
+	       (per_slab + 1) * ps <= SLAB_BYTES)
+		per_slab++;
+	if (!per_slab)
+		per_slab = 1;
+	db->per_slab = per_slab;
+	db->data_offset = (per_slab * sizeof(struct version) + 4095) / 4096 * 4096;
+	db->slab_bytes = (db->data_offset + per_slab * ps + SLAB_BYTES - 1) &
+	                 ~(SLAB_BYTES - 1);
+	size_t home_slabs = (config->pages + per_slab - 1) / per_slab;
 	db->head = calloc(config->pages, sizeof *db->head);
+	db->home_free = calloc(config->pages, sizeof *db->home_free);
+	db->home_slab = malloc(home_slabs * sizeof *db->home_slab);
 	db->live_times = malloc(PAGEVER_SLOTS * sizeof *db->live_times);
 	db->dirty_cap = 16;
 	db->dirty = malloc(db->dirty_cap * sizeof *db->dirty);
-	if (!db->head || !db->live_times || !db->dirty) {
+	db->replaced = malloc(db->dirty_cap * sizeof *db->replaced);
+	if (!db->replaced || !db->head || !db->home_free || !db->home_slab || !db->live_times ||
+	    !db->dirty) {
 		snprintf(err, errlen, "cannot allocate the page table of %llu pages",
 		         (unsigned long long)config->pages);
 		free_all(db);
 		return SB_ERESOURCE;
 	}
 	for (uint64_t n = 0; n < config->pages; n++) {
-		struct version *v = version_alloc(config->page_size);
+		struct version *v = version_carve(db);
 		if (!v) {
 			snprintf(err, errlen, "cannot allocate %llu pages of %zu "
 			         "bytes", (unsigned long long)config->pages,
@@ -366,18 +668,25 @@ static int pagever_open(const struct sb_config *config, sb_db **out, char *err,
 			free_all(db);
 			return SB_ERESOURCE;
 		}
+		unsigned char *data = v->data;
 		memset(v, 0, sizeof *v);
+		v->data = data;
 		v->pageno = n;
+		v->home = true;
+		if (n % per_slab == 0)
+			db->home_slab[n / per_slab] = (char *)v;
 		config->init_page(config->init_ctx, n, v->data);
 		atomic_init(&db->head[n], v);
 	}
 	for (unsigned i = 0; i < PAGEVER_SLOTS; i++)
 		atomic_init(&db->slots[i].time, NO_READER);
 	pthread_mutex_init(&db->writer, NULL);
+	pthread_mutex_init(&db->trim_lock, NULL);
 	if (sem_init(&db->wake, 0, 0) != 0 ||
 	    pthread_create(&db->trimmer, NULL, trimmer_main, db) != 0) {
 		snprintf(err, errlen, "cannot start the trimmer thread");
 		pthread_mutex_destroy(&db->writer);
+		pthread_mutex_destroy(&db->trim_lock);
 		free_all(db);
 		return SB_ERESOURCE;
 	}
@@ -393,7 +702,8 @@ static void pagever_close(sb_db *db)
 	pthread_join(db->trimmer, NULL);
 	sem_destroy(&db->wake);
 	pthread_mutex_destroy(&db->writer);
-	free_all(db); /* kept versions are still linked in their chains */
+	pthread_mutex_destroy(&db->trim_lock);
+	free_all(db);
 }
 
 static int pagever_thread_enter(sb_db *db)
@@ -432,12 +742,19 @@ static sb_snap *pagever_begin_read(sb_db *db)
 		free(snap);
 		return NULL;
 	}
+	/* seq_cst: before the announcement below, so that the scans that
+	 * stop at slots_used (trim passes, commit, recycle) cover the slot. */
+	unsigned want = (unsigned)(slot - db->slots) + 1;
+	unsigned used = atomic_load(&db->slots_used);
+	while (used < want &&
+	       !atomic_compare_exchange_weak(&db->slots_used, &used, want))
+		;
 	/* Announce a time, then check that it is still the last commit.  All
-	 * seq_cst: if the trimmer's scan missed this slot, the scan came
-	 * before the store below in the single total order, and the commit
-	 * whose version it was judging was published (seq_cst) before the
-	 * scan, so the load below sees that commit and the reader moves up to
-	 * it — past every version the trimmer may free. */
+	 * seq_cst: if a trim pass's (or commit's) scan missed this slot, the
+	 * scan came before the store below in the single total order, and the
+	 * commit whose version it was judging was published (seq_cst) before
+	 * the scan, so the load below sees that commit and the reader moves
+	 * up to it — past every version a trim pass may unlink. */
 	uint64_t time = atomic_load(&db->committed);
 	for (;;) {
 		atomic_store(&slot->time, time);
@@ -446,6 +763,8 @@ static sb_snap *pagever_begin_read(sb_db *db)
 			break;
 		time = now;
 	}
+	/* seq_cst: see recycle; every head load of this read follows it. */
+	atomic_store(&slot->epoch, atomic_load(&db->move_epoch));
 	snap->db = db;
 	snap->slot = slot;
 	snap->time = time;
@@ -461,19 +780,23 @@ static const void *pagever_read_page(sb_snap *snap, uint64_t pageno)
 {
 	sb_db *db = snap->db;
 	urcu_memb_read_lock();
-	/* Acquire: pairs with commit's release store of the head; the
-	 * version's header and data are visible. */
-	struct version *v = atomic_load_explicit(&db->head[pageno],
-	                                         memory_order_acquire);
-	/* Long reads scan forward, and versions a writer replaced lie
-	 * anywhere in memory, where the hardware's stride prefetcher cannot
-	 * follow: ask for the next pages' headers now.  Relaxed: only an
-	 * address for a prefetch, which never faults, even if the version
-	 * it names is freed meanwhile. */
-	for (uint64_t ahead = 1; ahead <= PREFETCH_PAGES; ahead++)
-		if (pageno + ahead < db->config.pages)
-			__builtin_prefetch(atomic_load_explicit(
-				&db->head[pageno + ahead], memory_order_relaxed));
+	/* seq_cst (a plain load on x86): pairs with commit's and move_home's
+	 * publication of the head (the version's header and data are
+	 * visible), and orders this load after begin_read's announcement,
+	 * for recycle's argument. */
+	struct version *v = atomic_load(&db->head[pageno]);
+	/* Long reads scan forward.  The hardware's prefetcher follows the
+	 * data of home slots, which lie in page order, and their headers;
+	 * but a page written since the read began has its newest version
+	 * away, anywhere in memory, and the walk reads that header before
+	 * stepping to the version this reader sees: ask for it a few pages
+	 * early.  (Prefetching away data too cost more than it saved: with
+	 * one reader at a time the data read is almost always home.)  A
+	 * prefetch never faults, even of a version freed meanwhile.
+	 * Relaxed: only an address for a prefetch. */
+	if (pageno + PREFETCH_AHEAD < db->config.pages)
+		__builtin_prefetch(atomic_load_explicit(
+			&db->head[pageno + PREFETCH_AHEAD], memory_order_relaxed));
 	while (v->since > snap->time)
 		/* Acquire: pairs with commit's release (a new version's
 		 * `older`) and the trimmer's (an unlink). */
@@ -488,15 +811,26 @@ static const void *pagever_read_page(sb_snap *snap, uint64_t pageno)
 static void pagever_end_read(sb_snap *snap)
 {
 	sb_db *db = snap->db;
-	/* Release: this reader's page reads happen before the trimmer, which
-	 * loads the slot, frees versions only it could see. */
+	/* Release: this reader's page reads happen before a trim pass that
+	 * loads the slot and unlinks versions only it could see. */
 	atomic_store_explicit(&snap->slot->time, NO_READER, memory_order_release);
 	/* Release: the slot is free for the next begin_read. */
 	atomic_store_explicit(&snap->slot->claimed, false, memory_order_release);
-	/* seq_cst: the trimmer's exchange is ordered against it (see
-	 * trim_pass).  Then wake the trimmer: the reader does no trim work. */
-	atomic_store(&db->reader_ended, true);
-	sem_post(&db->wake);
+	/* The reader, not the writer, trims what it alone could see: when
+	 * end_read returns, those versions are unlinked and no longer count
+	 * as retained.  The grace period before their reuse is the
+	 * trimmer's. */
+	pthread_mutex_lock(&db->trim_lock);
+	trim_pass(db, true);
+	struct version *dead = db->unlinked;
+	db->unlinked = NULL;
+	pthread_mutex_unlock(&db->trim_lock);
+	/* ...and moves the pages the writer replaced while it read back to
+	 * their home slots, so the next read streams them in page order. */
+	if (dead) {
+		grace_period(db);
+		recycle(db, dead);
+	}
 	free(snap);
 }
 
@@ -522,17 +856,31 @@ static void *pagever_write_page(sb_txn *txn, uint64_t pageno)
 		if (!grown)
 			return NULL;
 		db->dirty = grown;
+		grown = realloc(db->replaced, 2 * db->dirty_cap * sizeof *grown);
+		if (!grown)
+			return NULL;
+		db->replaced = grown;
 		db->dirty_cap *= 2;
 	}
-	struct version *copy = version_get(db);
+	/* Acquire: the current version may be one move_home wrote. */
+	struct version *current = atomic_load_explicit(&db->head[pageno],
+	                                               memory_order_acquire);
+	struct version *copy;
+	/* Relaxed, then acquire: a free home slot is claimed once; the claim
+	 * sees the trimmer's last stores to it (release). */
+	if (!current->home &&
+	    atomic_load_explicit(&db->home_free[pageno], memory_order_relaxed) &&
+	    atomic_exchange_explicit(&db->home_free[pageno], false,
+	                             memory_order_acquire))
+		copy = home_of(db, pageno);
+	else
+		copy = version_get(db);
 	if (!copy)
 		return NULL;
-	/* Relaxed: only the writer stores heads. */
-	struct version *current = atomic_load_explicit(&db->head[pageno],
-	                                               memory_order_relaxed);
 	memcpy(copy->data, current->data, db->config.page_size);
 	copy->pageno = pageno;
 	copy->end = 0;
+	copy->detached = false;
 	db->dirty[db->dirty_count++] = copy;
 	return copy->data;
 }
@@ -545,26 +893,54 @@ static int pagever_commit(sb_txn *txn)
 	                                       memory_order_relaxed) + 1;
 	for (unsigned i = 0; i < db->dirty_count; i++) {
 		struct version *copy = db->dirty[i];
+		/* Acquire: the head may be a copy move_home wrote, whose
+		 * `end` we store below. */
 		struct version *old = atomic_load_explicit(&db->head[copy->pageno],
-		                                           memory_order_relaxed);
+		                                           memory_order_acquire);
 		copy->since = commit;
-		/* Relaxed: copy is not yet published; the release below
-		 * publishes this store with it. */
-		atomic_store_explicit(&copy->older, old, memory_order_relaxed);
+		do
+			/* Relaxed: copy is not yet published; the CAS below
+			 * publishes this store with it. */
+			atomic_store_explicit(&copy->older, old,
+			                      memory_order_relaxed);
 		/* Release: a reader that loads the new head sees its header
-		 * and data.  Readers with time < commit skip it. */
-		atomic_store_explicit(&db->head[copy->pageno], copy,
-		                      memory_order_release);
+		 * and data.  Readers with time < commit skip it.  A CAS, not
+		 * a store, because move_home may have replaced the head with
+		 * an identical copy; then it fails once (acquire: that copy's
+		 * fields are visible) and retries.  The writer never waits. */
+		while (!atomic_compare_exchange_weak_explicit(
+			       &db->head[copy->pageno], &old, copy,
+			       memory_order_release, memory_order_acquire));
 		old->end = commit;
+		db->replaced[i] = old;
 	}
 	/* seq_cst: publishes the commit after every head above (release
 	 * suffices for that); seq_cst orders it before the trimmer's scan of
 	 * the reader slots (see begin_read). */
 	atomic_store(&db->committed, commit);
+	/* Which replaced versions some live reader can see: those with
+	 * since <= T for the newest live time T < commit.  The same protocol
+	 * as the trimmer's (see begin_read): a reader these seq_cst loads
+	 * miss sees this commit, so never what it replaced.  Only they count
+	 * as retained; the trimmer's own scan decides what to unlink. */
+	uint64_t newest = 0;
+	bool any = false;
+	/* seq_cst: a reader claims its slot index (seq_cst) before it
+	 * announces its time, so this load covers every announced slot. */
+	unsigned used = atomic_load(&db->slots_used);
+	for (unsigned i = 0; i < used; i++) {
+		/* seq_cst: as above. */
+		uint64_t t = atomic_load(&db->slots[i].time);
+		if (t < commit && (!any || t > newest)) {
+			newest = t;
+			any = true;
+		}
+	}
 	for (unsigned i = 0; i < db->dirty_count; i++) {
-		struct version *replaced = atomic_load_explicit(
-			&db->dirty[i]->older, memory_order_relaxed);
-		sb_retained_add(&db->retained, db->config.page_size);
+		struct version *replaced = db->replaced[i];
+		replaced->counted = any && replaced->since <= newest;
+		if (replaced->counted)
+			sb_retained_add(&db->retained, db->config.page_size);
 		struct version *top = atomic_load_explicit(&db->queue,
 		                                           memory_order_relaxed);
 		do
