@@ -333,7 +333,7 @@ int report_json(const char *path, const struct run_config *c,
 		        "\"commits\": %llu, \"commits_per_s\": %.3f,\n"
 		        "     \"write_p50_us\": %.3f, \"write_p99_us\": %.3f, "
 		        "\"write_p999_us\": %.3f, \"write_max_us\": %.3f, "
-		        "\"writer_blocked_ms\": %.3f,\n"
+		        "\"writer_blocked_ms\": %.3f, \"writer_spin_us\": %.1f,\n"
 		        "     \"reads\": %llu, \"read_p50_ms\": %.3f, "
 		        "\"read_max_ms\": %.3f, \"scan_bytes\": %llu, "
 		        "\"scan_pages\": %llu, \"scan_gbps\": %.4f, "
@@ -349,6 +349,7 @@ int report_json(const char *path, const struct run_config *c,
 		        us(hist_quantile(&r->write_latency, 0.99)),
 		        us(hist_quantile(&r->write_latency, 0.999)),
 		        us(r->write_latency.max), ms(r->writer_blocked_ns),
+		        r->writer_spin_ns / 1e3,
 		        (unsigned long long)r->reads,
 		        ms(hist_quantile(&r->read_duration, 0.50)),
 		        ms(r->read_duration.max),

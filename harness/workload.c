@@ -16,10 +16,15 @@
 
 const char *const scan_work_names[3] = {"touch", "sum", "verify"};
 
-/* A writer sleeps until this long before a commit's intended start, then
+/* A writer sleeps until a little before a commit's intended start, then
  * spins, so that the kernel's wake-up delay does not count as commit
- * latency.  The spin costs at most this much CPU per commit. */
-#define WRITER_SPIN_NS 20000u
+ * latency.  How little is measured per writer before the run (that delay
+ * is 5 us on one boot of a VM and 50-100 us on the next): the 95th
+ * percentile of its lateness over a few sleeps, plus a margin, kept
+ * between these bounds.  The spin costs that much CPU per commit. */
+#define WRITER_SPIN_MIN_NS 20000u
+#define WRITER_SPIN_MAX_NS 500000u
+#define SPIN_PROBES 64
 /* Pauses and the main thread's wait are cut into slices this long, so that
  * a stop or an error is noticed within it. */
 #define SLICE_NS 10000000u
@@ -158,6 +163,7 @@ struct writer_state {
 	struct violations found;
 	uint64_t *slot_commits;
 	struct slot_hist *slot_latency;
+	uint64_t spin_ns;             /* see calibrate_spin */
 };
 
 struct reader_state {
@@ -273,11 +279,35 @@ static uint64_t slot_bucket_high(unsigned index)
 	return ((uint64_t)(index - shift * 8) << shift) + ((1ull << shift) - 1);
 }
 
-static void wait_until(uint64_t deadline)
+static int compare_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* How long before a deadline this thread must stop sleeping to be awake in
+ * time, nearly always: see WRITER_SPIN_MIN_NS. */
+static uint64_t calibrate_spin(void)
+{
+	uint64_t late[SPIN_PROBES];
+	for (int i = 0; i < SPIN_PROBES; i++) {
+		uint64_t deadline = sb_now_ns() + 100000;
+		sb_sleep_until_ns(deadline);
+		uint64_t now = sb_now_ns();
+		late[i] = now > deadline ? now - deadline : 0;
+	}
+	qsort(late, SPIN_PROBES, sizeof late[0], compare_u64);
+	uint64_t spin = late[SPIN_PROBES * 95 / 100] * 5 / 4 + 5000;
+	if (spin < WRITER_SPIN_MIN_NS)
+		spin = WRITER_SPIN_MIN_NS;
+	return spin > WRITER_SPIN_MAX_NS ? WRITER_SPIN_MAX_NS : spin;
+}
+
+static void wait_until(uint64_t deadline, uint64_t spin_ns)
 {
 	uint64_t now = sb_now_ns();
-	if (now + WRITER_SPIN_NS < deadline)
-		sb_sleep_until_ns(deadline - WRITER_SPIN_NS);
+	if (now + spin_ns < deadline)
+		sb_sleep_until_ns(deadline - spin_ns);
 	while (sb_now_ns() < deadline)
 		;
 }
@@ -289,6 +319,7 @@ static void *writer_main(void *argp)
 	const struct run_config *config = run->config;
 	/* The kernel's default 50 us timer slack would be commit latency. */
 	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+	w->spin_ns = config->write_rate > 0 ? calibrate_spin() : 0;
 	if (!thread_start(run))
 		goto out;
 	uint64_t period_ns = config->write_rate > 0
@@ -304,7 +335,7 @@ static void *writer_main(void *argp)
 				break;
 			if (atomic_load_explicit(&run->error, memory_order_relaxed))
 				break;
-			wait_until(intended);
+			wait_until(intended, w->spin_ns);
 		} else {
 			intended = sb_now_ns();
 			if (intended >= run->measure_end || run_stopping(run))
@@ -479,6 +510,8 @@ static void merge_results(struct run_shared *run, struct writer_state *writers,
 	for (unsigned i = 0; i < config->writers; i++) {
 		hist_merge(&result->write_latency, &writers[i].latency);
 		result->commits += writers[i].commits;
+		if (writers[i].spin_ns > result->writer_spin_ns)
+			result->writer_spin_ns = writers[i].spin_ns;
 		violations_add(&result->violations, &writers[i].found);
 	}
 	double rate_sum = 0;

@@ -64,6 +64,7 @@ struct run_result {
 	double commits_per_s;
 	struct hist write_latency;   /* ns, from each commit's intended start */
 	uint64_t writer_blocked_ns;
+	uint64_t writer_spin_ns;     /* the longest spin before a commit's start */
 	uint64_t reads;
 	struct hist read_duration;   /* ns */
 	uint64_t scan_bytes;
