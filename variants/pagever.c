@@ -43,14 +43,14 @@
  * Safe memory without locks.  Readers announce their time in a slot (see
  * pagever_begin_read for the store/load protocol that keeps trim passes
  * from missing a reader that is starting, and recycle for the one that
- * covers moves home).  A version a reader can see is never unlinked while
- * the reader lives, so the data pointer read_page returns stays valid until
- * end_read.  But a reader walking a chain passes versions newer than its
+ * covers moves home).  A version a reader can see is never reused while
+ * the reader lives (a move home may take it off its chain, but then keeps
+ * it), so the data pointer read_page returns stays valid until end_read.  But a reader walking a chain passes versions newer than its
  * time, which a trim pass may unlink: each read_page walks inside a short
  * liburcu (memb) read-side section, and unlinked versions are reused only
  * after urcu_memb_synchronize_rcu — by the trimmer, at most one grace period
- * per 5 ms (each one's sys_membarrier interrupts the reader's core), or by
- * end_read for what it unlinked.  Neither is the writer.
+ * per 5 ms (each one's sys_membarrier interrupts the other cores running
+ * the process), or by end_read for what it unlinked.  Neither is the writer.
  *
  * Retained bytes count, from commit to unlink, each replaced version that a
  * reader live at the commit can see (commit checks the few claimed slots
@@ -60,9 +60,17 @@
  * waits for a grace period or sits in the pool is the allocator's, not a
  * snapshot's.  Versions no reader can see are never counted, however long
  * the trimmer takes to unlink them (a TRIM_BATCH or a millisecond of
- * commits, when it gets a core).  So retained is exactly the versions some
- * live reader can see, and when end_read returns its versions are gone
- * from it (end_read trims synchronously).
+ * commits, when it gets a core).  So retained is the versions some live
+ * reader can see, and when end_read returns its versions are gone from it
+ * (end_read trims synchronously) — except a version whose commit raced
+ * with that end_read, which goes at the next trim pass.  Two ways it can
+ * count more than the visible set: a copy kept for a reader that began
+ * during a move home is tested against every live time later, so newer
+ * readers can keep it (and its bytes) until a commit replaces the page or
+ * the overlap ends.  Note the definition: rcucow and epochcow (cow.c)
+ * count a retired page until it is freed after its grace period; here
+ * the up to GRACE_PERIOD_NS of unlinked versions awaiting one are not
+ * counted (at 1000 commits/s x 4 pages, about 20 pages).
  *
  * Costs.  Writer stall: none for readers — commit never waits for a reader
  * or for trim work (trims take a lock the writer never takes; a move home
@@ -70,13 +78,20 @@
  * copy per page written, and reads the claimed reader slots once; new
  * slabs are mapped and faulted in by the trimmer when the pool runs low
  * (a huge-page fault can take milliseconds), by the writer only if the
- * trimmer falls behind.  Reader overhead: per read_page, an RCU
+ * trimmer falls behind.  With no reader live, each rewritten page costs a
+ * second copy, off the writer: the trimmer unlinks the home version at
+ * once and, at its next grace period, copies the away version home (the
+ * head CAS then retries once).  Reader overhead: per read_page, an RCU
  * section (two thread-local stores with sys_membarrier), a prefetch,
  * one load and a compare when the page has no version newer than T, one
  * more load per newer version otherwise;
- * begin_read is a few atomic operations on the reader's slot; end_read a
- * trim pass, a grace period, and a 4 KiB copy per page written during the
- * read (moved home).  Memory retained: one page per version some live
+ * begin_read claims a slot (a CAS scan from slot 0) and allocates its
+ * handle; end_read waits for the trim lock (held by the trimmer or another
+ * end_read, at most a page copy per move), runs a trim pass and a grace
+ * period (whose sys_membarrier interrupts every core running the process,
+ * the writer's too), and copies home each page written during the read
+ * (page_size bytes each).  Commit reads every reader slot below the
+ * high-water mark of slots ever used.  Memory retained: one page per version some live
  * reader can see (at most one per page written during the read, per
  * distinct reader time), plus a 64-byte header per version; besides, the
  * slabs keep the most versions ever alive at once.  Staleness: 0 (strict).
@@ -284,6 +299,8 @@ static void version_put(sb_db *db, struct version *v)
 {
 	/* Relaxed: as in version_get. */
 	atomic_fetch_add_explicit(&db->pooled, 1, memory_order_relaxed);
+	/* Relaxed: only a first guess at the top; the release CAS below checks
+	 * it and publishes the link. */
 	struct version *top = atomic_load_explicit(&db->pool,
 	                                           memory_order_relaxed);
 	do
@@ -358,7 +375,10 @@ static void unlink_version(sb_db *db, struct version *v)
 			prev = next;
 		}
 		/* Release: a reader that follows prev->older past v sees the
-		 * (immutable) version it now points to, fully written. */
+		 * (immutable) version it now points to, fully written.  The
+		 * inner load is relaxed: v->older was last written by the
+		 * writer before it published v (ordered before the push that
+		 * handed v to trimming) or under the trim lock, held here. */
 		atomic_store_explicit(&prev->older,
 		                      atomic_load_explicit(&v->older,
 		                                           memory_order_relaxed),
@@ -682,9 +702,12 @@ static int pagever_open(const struct sb_config *config, sb_db **out, char *err,
 		atomic_init(&db->slots[i].time, NO_READER);
 	pthread_mutex_init(&db->writer, NULL);
 	pthread_mutex_init(&db->trim_lock, NULL);
-	if (sem_init(&db->wake, 0, 0) != 0 ||
+	bool sem_ok = sem_init(&db->wake, 0, 0) == 0;
+	if (!sem_ok ||
 	    pthread_create(&db->trimmer, NULL, trimmer_main, db) != 0) {
 		snprintf(err, errlen, "cannot start the trimmer thread");
+		if (sem_ok)
+			sem_destroy(&db->wake);
 		pthread_mutex_destroy(&db->writer);
 		pthread_mutex_destroy(&db->trim_lock);
 		free_all(db);
@@ -907,10 +930,12 @@ static int pagever_commit(sb_txn *txn)
 		 * and data.  Readers with time < commit skip it.  A CAS, not
 		 * a store, because move_home may have replaced the head with
 		 * an identical copy; then it fails once (acquire: that copy's
-		 * fields are visible) and retries.  The writer never waits. */
+		 * fields are visible) and retries.  The writer never waits.
+		 * (acq_rel on success only because C11 wants the failure order
+		 * no stronger than the success order.) */
 		while (!atomic_compare_exchange_weak_explicit(
 			       &db->head[copy->pageno], &old, copy,
-			       memory_order_release, memory_order_acquire));
+			       memory_order_acq_rel, memory_order_acquire));
 		old->end = commit;
 		db->replaced[i] = old;
 	}
@@ -941,6 +966,8 @@ static int pagever_commit(sb_txn *txn)
 		replaced->counted = any && replaced->since <= newest;
 		if (replaced->counted)
 			sb_retained_add(&db->retained, db->config.page_size);
+		/* Relaxed: a first guess at the top, checked and published by
+		 * the release CAS below. */
 		struct version *top = atomic_load_explicit(&db->queue,
 		                                           memory_order_relaxed);
 		do

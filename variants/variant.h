@@ -89,7 +89,13 @@ struct sb_config {
 
 struct sb_stats {
 	/* Bytes held beyond one copy of the database: history versions, a
-	 * second copy, snapshot copies, unreclaimed versions, an oplog. */
+	 * second copy, snapshot copies, unreclaimed versions, an oplog.
+	 * Counting differs in one detail between schemes that reclaim
+	 * through a grace period: rcucow and epochcow count a retired page
+	 * until it is freed; pagever counts a version only while a live
+	 * reader can see it, leaving out versions awaiting the trimmer or a
+	 * grace period of at most 5 ms (pagever.c's comment says why and
+	 * how much). */
 	uint64_t retained_bytes;
 	uint64_t retained_peak_bytes;
 	/* Nanoseconds writers spent blocked waiting for readers. */
