@@ -13,5 +13,8 @@ variants="rwlock,pagever,rcucow,epochcow,seqlock,leftright,fullcopy,forkcow,lmdb
 points="16 256 2048"
 quick_points="16 64"
 point_args() {
-  echo "-p $(( $1 * 256 )) -r 1 --reads 1 --read-start 0.5 --read-pause 100 --write-rate 1000 --warmup 0.5 -d $([ "$quick" = 1 ] && echo 2 || echo 3)"
+  # Long enough for the read to begin and end inside the measured time: at
+  # 2 GiB, fullcopy's reader faults in a 2 GiB buffer and then copies and
+  # verifies it, over 2 s in all.
+  echo "-p $(( $1 * 256 )) -r 1 --reads 1 --read-start 0.5 --read-pause 100 --write-rate 1000 --warmup 0.5 -d $(awk -v mib="$1" -v q="$quick" 'BEGIN { printf "%g", (q == 1 ? 2 : 3) + mib / 512 }')"
 }
