@@ -8,7 +8,7 @@ set title sprintf("Reader scan rate against write rate (fraction of none alone, 
 set logscale x
 set xlabel "writer: commits/s (4 pages each)"
 set ylabel "scan rate / none's rate with no writer"
-set yrange [0:1.2]
+set yrange [0:1.4]
 set xrange [50:200000]
 plot for [v in vlist] f using (is(v) && column("x") > 0 ? column("x") : NaN):(column("scan_gbps") / base):(column("scan_gbps_lo") / base):(column("scan_gbps_hi") / base) \
         with yerrorlines lc rgb vcolor(v) pt vpt(v) lw vlw(v) title v, \
