@@ -545,8 +545,13 @@ static void merge_results(struct run_shared *run, struct writer_state *writers,
 			}
 			for (unsigned i = 0; i < config->readers; i++)
 				slot->reads += readers[i].slot_reads[s];
-			uint64_t rank = slot->commits - slot->commits / 100, seen = 0;
-			for (unsigned b = 0; b < SLOT_BUCKETS && slot->commits; b++) {
+			/* The p99 of the commits intended in this slot, which are
+			 * not the ones that completed in it (slot->commits). */
+			uint64_t intended = 0;
+			for (unsigned b = 0; b < SLOT_BUCKETS; b++)
+				intended += merged.buckets[b];
+			uint64_t rank = intended - intended / 100, seen = 0;
+			for (unsigned b = 0; b < SLOT_BUCKETS && intended; b++) {
 				seen += merged.buckets[b];
 				if (seen >= rank) {
 					slot->write_p99_ns = slot_bucket_high(b);

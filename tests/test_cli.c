@@ -292,3 +292,35 @@ Test(cli, read_start_and_reads_bound_the_reads)
 	unlink(csv);
 	unlink(timeline);
 }
+
+/* The timeline of a writer held out by a long read: no commit completes
+ * while the read holds the lock, and the slots whose commits waited show
+ * that wait as their p99 (it is the p99 of the commits intended in a slot,
+ * not of those completed in it). */
+Test(cli, timeline_shows_a_stalled_writer)
+{
+	char timeline[] = "/tmp/snapbench-cli-stl-XXXXXX";
+	close(mkstemp(timeline));
+	struct outcome o = run("-v", "rwlock", "-p", "64", "-s", "128", "-d", "1.2",
+	                       "--warmup", "0", "--read-start", "0.3", "--reads",
+	                       "1", "--read-pause", "500", "--timeline", timeline,
+	                       "-q", NULL);
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	char text[65536];
+	slurp(timeline, text, sizeof text);
+	unlink(timeline);
+	char *save;
+	int checked = 0;
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *f[8];
+		if (csv_split(l, f, 8) < 5 || strcmp(f[0], "variant") == 0)
+			continue;
+		double t = atof(f[1]);
+		if (t > 0.45 && t < 0.75) {  /* slots inside the read */
+			cr_assert_eq(atoi(f[2]), 0, "a commit completed at %s s", f[1]);
+			cr_assert_gt(atof(f[4]), 100000.0, "p99 at %s s: %s us", f[1], f[4]);
+			checked++;
+		}
+	}
+	cr_assert_eq(checked, 3);
+}

@@ -14,7 +14,7 @@ set ylabel "commit latency (µs)"
 set key
 plot for [v in vlist] f using (is(v) ? column("x") : NaN):"write_p999_us":"write_p999_us_lo":"write_p999_us_hi" \
         with yerrorlines lc rgb vcolor(v) pt vpt(v) lw vlw(v) title v
-set title "readers' scan rate, all threads"
+set title "readers' scan rates, summed (pauses excluded)"
 unset logscale y
 set format y "%g"
 set ylabel "GB/s"
