@@ -79,17 +79,23 @@ int workload_commit(const struct sb_variant *variant, sb_db *db,
 
 /* ---- one read ---- */
 
-static void pause_read(const struct read_arg *arg, struct read_result *res)
+/* Sleeps until `end`, in slices, returning early once *stop (if any) is
+ * set. */
+static void sleep_unless_stopped(uint64_t end, const _Atomic bool *stop)
 {
-	uint64_t start = sb_now_ns(), end = start + arg->pause_ns;
-	for (uint64_t now = start; now < end; now = sb_now_ns()) {
+	for (uint64_t now = sb_now_ns(); now < end; now = sb_now_ns()) {
 		/* Acquire: nothing is read through the flag; any order would do,
 		 * acquire keeps the reasoning simple. */
-		if (arg->stop && atomic_load_explicit(arg->stop, memory_order_acquire))
-			break;
-		uint64_t slice = end - now < SLICE_NS ? end - now : SLICE_NS;
-		sb_sleep_ns(slice);
+		if (stop && atomic_load_explicit(stop, memory_order_acquire))
+			return;
+		sb_sleep_ns(end - now < SLICE_NS ? end - now : SLICE_NS);
 	}
+}
+
+static void pause_read(const struct read_arg *arg, struct read_result *res)
+{
+	uint64_t start = sb_now_ns();
+	sleep_unless_stopped(start + arg->pause_ns, arg->stop);
 	res->pause_ns = sb_now_ns() - start;
 }
 
@@ -384,15 +390,9 @@ static void *reader_main(void *argp)
 		.stop = run->stop,
 		.stamps = r->stamps,
 	};
-	if (config->read_start_s > 0) {
-		/* A late start (--read-start): wait in slices, so a stop or an
-		 * error is noticed. */
-		uint64_t at = run->measure_start +
-		              (uint64_t)(config->read_start_s * 1e9);
-		for (uint64_t now = sb_now_ns(); now < at && !run_stopping(run);
-		     now = sb_now_ns())
-			sb_sleep_ns(at - now < SLICE_NS ? at - now : SLICE_NS);
-	}
+	/* A late start (--read-start); a stop ends the wait. */
+	sleep_unless_stopped(run->measure_start +
+	                     (uint64_t)(config->read_start_s * 1e9), run->stop);
 	for (uint64_t done = 0; !run_stopping(run); done++) {
 		if (config->reads_per_reader && done == config->reads_per_reader)
 			break;
