@@ -141,13 +141,21 @@ Test(pagever, end_read_returns_with_its_versions_no_longer_retained)
 	fixture_close(v, db);
 }
 
+/* Where page n's data lives before any write: its home slot. */
+static const void *home_slot(sb_db *db, uint64_t n)
+{
+	sb_snap *snap = v->begin_read(db);
+	cr_assert_not_null(snap);
+	const void *home = v->read_page(snap, n);
+	v->end_read(snap);
+	return home;
+}
+
 Test(pagever, rewritten_pages_move_back_home_when_their_reader_ends)
 {
 	sb_db *db = fixture_open(v, PAGES, &page_size, 1, 1, SB_PUBLISH_BLOCK);
-	sb_snap *snap = v->begin_read(db);
-	const void *home = v->read_page(snap, 5);
-	v->end_read(snap);
-	snap = v->begin_read(db);                     /* time 0 */
+	const void *home = home_slot(db, 5);
+	sb_snap *snap = v->begin_read(db);            /* time 0 */
 	commit_pages(db, 1, 5, 6);                    /* 5 lives away now */
 	cr_assert_eq(v->read_page(snap, 5), home);
 	cr_assert_eq(fixture_stamp(v, snap, page_size, 5), 0);
@@ -164,9 +172,7 @@ Test(pagever, rewritten_pages_move_back_home_when_their_reader_ends)
 Test(pagever, a_version_a_live_reader_may_hold_is_not_moved_home)
 {
 	sb_db *db = fixture_open(v, PAGES, &page_size, 1, 1, SB_PUBLISH_BLOCK);
-	sb_snap *snap = v->begin_read(db);
-	const void *home = v->read_page(snap, 5);
-	v->end_read(snap);
+	const void *home = home_slot(db, 5);
 	sb_snap *old = v->begin_read(db);             /* time 0 */
 	commit_pages(db, 1, 5, 6);                    /* 5 and 6 live away */
 	sb_snap *holder = v->begin_read(db);          /* time 1 */
@@ -182,7 +188,7 @@ Test(pagever, a_version_a_live_reader_may_hold_is_not_moved_home)
 	/* The writer's next write of page 5 goes home. */
 	commit_pages(db, 2, 5, 6);
 	cr_assert_eq(retained_settles_at(db, 2 * page_size), 2 * page_size);
-	snap = v->begin_read(db);                     /* time 2 */
+	sb_snap *snap = v->begin_read(db);            /* time 2 */
 	cr_assert_eq(v->read_page(snap, 5), home);
 	cr_assert_eq(fixture_stamp(v, snap, page_size, 5), 2);
 	cr_assert_eq(away->stamp, 1, "a held version was reused");
