@@ -8,12 +8,19 @@ set lmargin 12
 set rmargin 16
 set xlabel ""
 set arrow 1 from read_start, graph 0 to read_start, graph 1 nohead dt 3 lc rgb "#444444"
+# Log scale, so that the steady rate, the stall and the burst after it all
+# show; a slot with no commit (a stall) is drawn at 1, labelled 0 (one
+# commit in a 100 ms slot is already 10/s).
 set ylabel "commits/s"
+set logscale y
+set yrange [0.7:*]
+set ytics ("0" 1, "10" 10, "10^{2}" 100, "10^{3}" 1000, "10^{4}" 10000, "10^{5}" 100000)
 set key
-plot for [v in vlist] f using (is(v) ? column("t_s") : NaN):(column("commits") * 10) \
+plot for [v in vlist] f using (is(v) ? column("t_s") : NaN):(column("commits") > 0 ? column("commits") * 10 : 1) \
         with steps lc rgb vcolor(v) lw vlw(v) title v
 unset key
-set logscale y
+set yrange [*:*]
+set ytics autofreq
 set format y "10^{%L}"
 set ylabel "write p99 (µs)"
 plot for [v in vlist] f using (is(v) ? column("t_s") : NaN):(column("write_p99_us") > 0 ? column("write_p99_us") : NaN) \
