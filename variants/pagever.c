@@ -148,7 +148,6 @@ struct version {
 	struct version *queue_next;     /* writer -> trimmer queue; the pool */
 	struct version *kept_next;      /* kept or unlinked list (trim_lock) */
 	uint64_t pageno;
-	bool home;                      /* lives in its page's home slot */
 	bool detached;                  /* moved home, kept off any chain */
 	bool counted;                   /* in the retained bytes */
 	bool listed;                    /* a home slot in `homeless`; trim_lock
@@ -344,8 +343,13 @@ static int compare_times(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Sorted times of the live readers; returns how many. */
-static unsigned collect_live_times(sb_db *db)
+/* Every live reader, for before_epoch. */
+#define ALL_READERS UINT64_MAX
+
+/* Sorted times of the live readers (only those that saw a move_epoch
+ * older than before_epoch, unless it is ALL_READERS) into live_times;
+ * returns how many.  Called under trim_lock. */
+static unsigned collect_live_times(sb_db *db, uint64_t before_epoch)
 {
 	unsigned n = 0;
 	/* seq_cst: a reader claims its slot index (seq_cst) before it
@@ -353,9 +357,12 @@ static unsigned collect_live_times(sb_db *db)
 	unsigned used = atomic_load(&db->slots_used);
 	for (unsigned i = 0; i < used; i++) {
 		/* seq_cst: pairs with begin_read's seq_cst store and load
-		 * (a reader this load misses sees the newer commit). */
+		 * (a reader this load misses sees the newer commit); the
+		 * epoch's load too, for recycle's argument. */
 		uint64_t t = atomic_load(&db->slots[i].time);
-		if (t != NO_READER)
+		if (t != NO_READER &&
+		    (before_epoch == ALL_READERS ||
+		     atomic_load(&db->slots[i].epoch) < before_epoch))
 			db->live_times[n++] = t;
 	}
 	qsort(db->live_times, n, sizeof *db->live_times, compare_times);
@@ -429,7 +436,7 @@ static void trim_pass(sb_db *db, bool rescan)
 	atomic_store_explicit(&db->queued, 0, memory_order_relaxed);
 	if (!fresh && !(rescan && db->kept))
 		return;
-	unsigned n = collect_live_times(db);
+	unsigned n = collect_live_times(db, ALL_READERS);
 	if (rescan) {
 		struct version **link = &db->kept;
 		while (*link) {
@@ -552,11 +559,11 @@ static void recycle(sb_db *db, struct version *dead)
 {
 	struct version *moved = NULL;
 	pthread_mutex_lock(&db->trim_lock);
-	unsigned n = collect_live_times(db);
+	unsigned n = collect_live_times(db, ALL_READERS);
 	while (dead) {
 		struct version *v = dead;
 		dead = v->kept_next;
-		if (!v->home) {
+		if (v != home_of(db, v->pageno)) {
 			version_put(db, v);
 			continue;
 		}
@@ -578,17 +585,7 @@ static void recycle(sb_db *db, struct version *dead)
 		 * or later loads heads only after the CASes: it never saw a
 		 * B.  Only one that began during the moves counts. */
 		uint64_t bump = atomic_fetch_add(&db->move_epoch, 1) + 1;
-		unsigned live = 0;
-		/* seq_cst: as in collect_live_times. */
-		unsigned used = atomic_load(&db->slots_used);
-		for (unsigned i = 0; i < used; i++) {
-			/* seq_cst: as above, and as in collect_live_times. */
-			uint64_t t = atomic_load(&db->slots[i].time);
-			if (t != NO_READER && atomic_load(&db->slots[i].epoch) < bump)
-				db->live_times[live++] = t;
-		}
-		qsort(db->live_times, live, sizeof *db->live_times,
-		      compare_times);
+		unsigned live = collect_live_times(db, bump);
 		/* seq_cst: after the CASes; no reader that holds a B has a
 		 * time past it. */
 		uint64_t now = atomic_load(&db->committed);
@@ -757,7 +754,6 @@ static int pagever_open(const struct sb_config *config, sb_db **out, char *err,
 		}
 		memset(v, 0, sizeof *v);
 		v->pageno = n;
-		v->home = true;
 		if (n % per_slab == 0)
 			db->home_slab[n / per_slab] = (char *)v;
 		config->init_page(config->init_ctx, n, data_of(db, v));
