@@ -147,6 +147,10 @@ struct version {
 	_Atomic(struct version *) older;/* next older version of the page */
 	struct version *queue_next;     /* writer -> trimmer queue; the pool */
 	struct version *kept_next;      /* kept or unlinked list (trim_lock) */
+	/* The next newer version on the chain, so that unlinking is O(1):
+	 * set by the writer when it replaces the head, by trim_lock's holder
+	 * otherwise (an unlink, a move home). */
+	struct version *newer;
 	uint64_t pageno;
 	bool detached;                  /* moved home, kept off any chain */
 	bool counted;                   /* in the retained bytes */
@@ -390,31 +394,21 @@ static bool seen_by_a_reader(const uint64_t *times, unsigned n,
 static void unlink_version(sb_db *db, struct version *v)
 {
 	if (!v->detached) { /* a version moved home is on no chain */
-		/* Acquire: pairs with commit's release; the chain below is
-		 * visible. */
-		struct version *prev = atomic_load_explicit(
-			&db->head[v->pageno], memory_order_acquire);
-		for (;;) {
-			/* Relaxed: only trim_lock's holder stores `older` of
-			 * published versions, and the lock orders one holder's
-			 * stores before the next one's loads; the writer's
-			 * stores to new versions happen before their
-			 * publication, which the acquire above saw. */
-			struct version *next = atomic_load_explicit(
-				&prev->older, memory_order_relaxed);
-			if (next == v)
-				break;
-			prev = next;
-		}
+		/* v is never the head (it was replaced), so it has a newer
+		 * version; O(1), where walking from the head made trimming
+		 * quadratic in the chain's length when the writer outran the
+		 * trimmer. */
+		struct version *prev = v->newer;
+		/* Relaxed: v->older was last written by the writer before it
+		 * published v (ordered before the push that handed v to
+		 * trimming) or under the trim lock, held here. */
+		struct version *next = atomic_load_explicit(&v->older,
+		                                            memory_order_relaxed);
 		/* Release: a reader that follows prev->older past v sees the
-		 * (immutable) version it now points to, fully written.  The
-		 * inner load is relaxed: v->older was last written by the
-		 * writer before it published v (ordered before the push that
-		 * handed v to trimming) or under the trim lock, held here. */
-		atomic_store_explicit(&prev->older,
-		                      atomic_load_explicit(&v->older,
-		                                           memory_order_relaxed),
-		                      memory_order_release);
+		 * (immutable) version it now points to, fully written. */
+		atomic_store_explicit(&prev->older, next, memory_order_release);
+		if (next)
+			next->newer = prev;
 	}
 	v->kept_next = db->unlinked;
 	db->unlinked = v;
@@ -488,6 +482,7 @@ static struct version *move_home(sb_db *db, struct version *h,
 		h->since = b->since;
 		h->end = 0;
 		h->detached = false;
+		h->newer = NULL;
 		/* Relaxed: only trim_lock's holder stores `older` of a
 		 * published version; h is published by the CAS below. */
 		atomic_store_explicit(&h->older,
@@ -497,8 +492,14 @@ static struct version *move_home(sb_db *db, struct version *h,
 		/* seq_cst: publishes h (release) and is ordered before
 		 * recycle's epoch bump.  Fails only when the writer replaced
 		 * B meanwhile: then B is history as usual. */
-		if (atomic_compare_exchange_strong(&db->head[pageno], &b, h))
+		if (atomic_compare_exchange_strong(&db->head[pageno], &b, h)) {
+			/* Relaxed: as above. */
+			struct version *below = atomic_load_explicit(
+				&h->older, memory_order_relaxed);
+			if (below)
+				below->newer = h;
 			return b;
+		}
 	}
 	/* Release: the writer that claims h (acquire) owns its memory after
 	 * our stores to it. */
@@ -973,6 +974,7 @@ static void *pagever_write_page(sb_txn *txn, uint64_t pageno)
 	memcpy(data, data_of(db, current), db->config.page_size);
 	copy->pageno = pageno;
 	copy->end = 0;
+	copy->newer = NULL;
 	copy->detached = false;
 	db->dirty[db->dirty_count++] = copy;
 	return data;
@@ -1007,6 +1009,8 @@ static int pagever_commit(sb_txn *txn)
 			       &db->head[copy->pageno], &old, copy,
 			       memory_order_acq_rel, memory_order_acquire));
 		old->end = commit;
+		/* Read by the trimmer after the queue push below (release). */
+		old->newer = copy;
 		db->replaced[i] = old;
 	}
 	/* seq_cst: publishes the commit after every head above (release
