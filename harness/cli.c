@@ -37,6 +37,8 @@ void cli_usage(FILE *out)
 "      --write-rate HZ    target commits/s, 0 = unbounded  (default 1000)\n"
 "      --hot F%           writes go to the first F% of pages (default 100%)\n"
 "      --lr-publish M     block | try (leftright only)     (default block)\n"
+"      --pv-home on|off   pagever moves rewritten pages home (default on;\n"
+"                         off: the ablation of that locality layer)\n"
 "      --seed N           (default 1)\n"
 "  -o, --csv FILE         append one row per variant (header if the file is new)\n"
 "      --json FILE        write a JSON document with every figure and histogram\n"
@@ -157,7 +159,7 @@ static int parse_variants(const char *text, struct cli *cli)
 
 enum {
 	OPT_LIST = 256, OPT_WARMUP, OPT_SCAN, OPT_SCAN_WORK, OPT_READ_PAUSE,
-	OPT_WRITE_RATE, OPT_HOT, OPT_LR_PUBLISH, OPT_SEED, OPT_JSON,
+	OPT_WRITE_RATE, OPT_HOT, OPT_LR_PUBLISH, OPT_PV_HOME, OPT_SEED, OPT_JSON,
 	OPT_TIMELINE, OPT_VERSION, OPT_CALIBRATE, OPT_READ_START, OPT_READS,
 };
 
@@ -179,6 +181,7 @@ static const struct option options[] = {
 	{"write-rate", required_argument, NULL, OPT_WRITE_RATE},
 	{"hot", required_argument, NULL, OPT_HOT},
 	{"lr-publish", required_argument, NULL, OPT_LR_PUBLISH},
+	{"pv-home", required_argument, NULL, OPT_PV_HOME},
 	{"seed", required_argument, NULL, OPT_SEED},
 	{"csv", required_argument, NULL, 'o'},
 	{"json", required_argument, NULL, OPT_JSON},
@@ -277,6 +280,14 @@ static int parse_option(int opt, const char *arg, struct cli *cli,
 		else
 			return bad(flag, "block or try", arg);
 		return 0;
+	case OPT_PV_HOME:
+		if (strcmp(arg, "on") == 0)
+			run->move_home = true;
+		else if (strcmp(arg, "off") == 0)
+			run->move_home = false;
+		else
+			return bad(flag, "on or off", arg);
+		return 0;
 	case OPT_SEED:
 		return parse_u64(flag, arg, 0, UINT64_MAX, &run->seed);
 	case 'o':
@@ -330,6 +341,7 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 	run->write_pages = 4;
 	run->write_rate = 1000;
 	run->seed = 1;
+	run->move_home = true;
 	double scan_pct = 100, hot_pct = 100;
 	bool scan_is_pct = true, explicit_variants = false;
 

@@ -244,7 +244,7 @@ static bool run_stopping(struct run_shared *run)
  * failed before it started. */
 static bool thread_start(struct run_shared *run)
 {
-	int entered = run->variant->thread_enter(run->db);
+	int entered = sb_thread_enter(run->variant, run->db);
 	pthread_mutex_lock(&run->gate);
 	run->ready++;
 	pthread_cond_broadcast(&run->gate_changed);
@@ -371,7 +371,7 @@ static void *writer_main(void *argp)
 		}
 	}
 out:
-	run->variant->thread_exit(run->db);
+	sb_thread_exit(run->variant, run->db);
 	return NULL;
 }
 
@@ -434,7 +434,7 @@ static void *reader_main(void *argp)
 			r->slot_reads[slot_of(run, end)]++;
 	}
 out:
-	run->variant->thread_exit(run->db);
+	sb_thread_exit(run->variant, run->db);
 	return NULL;
 }
 
@@ -616,6 +616,7 @@ int run_variant(const struct sb_variant *variant,
 		.readers = config->readers,
 		.writers = config->writers,
 		.publish = config->publish,
+		.move_home = config->move_home,
 		.init_page = oracle_init_page,
 		.init_ctx = &run->oracle,
 	};
@@ -735,12 +736,12 @@ int run_variant(const struct sb_variant *variant,
 	status = atomic_load(&run->error);
 	if (status == SB_OK) {
 		struct violations final = {0};
-		if (variant->thread_enter(run->db) != SB_OK ||
+		if (sb_thread_enter(variant, run->db) != SB_OK ||
 		    oracle_final_check(&run->oracle, variant, run->db, &final) != SB_OK)
 			run_fail(run, SB_ERESOURCE, "%s: the final read failed",
 			         variant->name);
 		else
-			variant->thread_exit(run->db);
+			sb_thread_exit(variant, run->db);
 		violations_add(&result->violations, &final);
 		status = atomic_load(&run->error);
 	}

@@ -34,6 +34,7 @@ struct run_config {
 	uint64_t hot_pages;       /* writes go to pages 0..hot_pages-1 */
 	double hot_pct;           /* as given, for reports */
 	enum sb_publish publish;
+	bool move_home;           /* --pv-home (pagever) */
 	uint64_t seed;
 	bool progress;            /* a progress line on stderr */
 	bool timeline;            /* keep the per-100-ms series */

@@ -64,6 +64,7 @@ sb_db *fixture_open(const struct sb_variant *v, uint64_t pages,
 		.readers = readers,
 		.writers = writers,
 		.publish = publish,
+		.move_home = true,
 		.init_page = fixture_init_page,
 		.init_ctx = page_size,
 	};
@@ -71,13 +72,13 @@ sb_db *fixture_open(const struct sb_variant *v, uint64_t pages,
 	char err[256] = "";
 	int status = v->open(&config, &db, err, sizeof err);
 	cr_assert_eq(status, SB_OK, "%s: open failed: %s", v->name, err);
-	cr_assert_eq(v->thread_enter(db), SB_OK, "%s: thread_enter", v->name);
+	cr_assert_eq(sb_thread_enter(v, db), SB_OK, "%s: thread_enter", v->name);
 	return db;
 }
 
 void fixture_close(const struct sb_variant *v, sb_db *db)
 {
-	v->thread_exit(db);
+	sb_thread_exit(v, db);
 	v->close(db);
 }
 
@@ -119,11 +120,11 @@ struct commit_job {
 static void *commit_job_main(void *arg)
 {
 	struct commit_job *job = arg;
-	cr_assert_eq(job->v->thread_enter(job->db), SB_OK, "%s: thread_enter",
+	cr_assert_eq(sb_thread_enter(job->v, job->db), SB_OK, "%s: thread_enter",
 	             job->v->name);
 	fixture_commit_page(job->v, job->db, job->page_size, job->stamp,
 	                    job->pageno);
-	job->v->thread_exit(job->db);
+	sb_thread_exit(job->v, job->db);
 	/* release: pairs with the acquire in fixture_commits_within, so that
 	 * the test, once it sees `done`, also sees the whole commit. */
 	atomic_store_explicit(&job->done, true, memory_order_release);

@@ -54,7 +54,7 @@ struct held_reader {
 static void *held_reader_main(void *arg)
 {
 	struct held_reader *r = arg;
-	cr_assert_eq(r->v->thread_enter(r->db), SB_OK);
+	cr_assert_eq(sb_thread_enter(r->v, r->db), SB_OK);
 	sb_snap *snap = r->v->begin_read(r->db);
 	cr_assert_not_null(snap);
 	pthread_mutex_lock(&r->lock);
@@ -65,7 +65,7 @@ static void *held_reader_main(void *arg)
 	pthread_mutex_unlock(&r->lock);
 	r->stamp_seen = page_header(r->v->read_page(snap, 3))->stamp;
 	r->v->end_read(snap);
-	r->v->thread_exit(r->db);
+	sb_thread_exit(r->v, r->db);
 	return NULL;
 }
 

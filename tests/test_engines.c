@@ -61,11 +61,11 @@ struct writer_job {
 static void *writer_thread(void *arg)
 {
 	struct writer_job *job = arg;
-	job->status = job->v->thread_enter(job->db);
+	job->status = sb_thread_enter(job->v, job->db);
 	for (unsigned i = 0; job->status == SB_OK && i < job->commits; i++)
 		job->status = fixture_commit(job->v, job->db, page_size, job->first_stamp + i,
 		                           (uint64_t[]){3, 4}, 2);
-	job->v->thread_exit(job->db);
+	sb_thread_exit(job->v, job->db);
 	return NULL;
 }
 
@@ -298,12 +298,12 @@ struct blocked_writer {
 static void *second_writer(void *arg)
 {
 	struct blocked_writer *w = arg;
-	w->status = w->v->thread_enter(w->db);
+	w->status = sb_thread_enter(w->v, w->db);
 	atomic_store(&w->started, true);
 	if (w->status == SB_OK)
 		w->status = fixture_commit(w->v, w->db, page_size, 2, (uint64_t[]){5, 6}, 2);
 	atomic_store(&w->done, true);
-	w->v->thread_exit(w->db);
+	sb_thread_exit(w->v, w->db);
 	return NULL;
 }
 
@@ -379,7 +379,7 @@ Test(lmdb, too_many_snapshots_fail_cleanly)
 	sb_db *db = NULL;
 	char err[256] = "";
 	cr_assert_eq(try_open(v, 16, 0, 0, &db, err, sizeof err), SB_OK, "%s", err);
-	cr_assert_eq(v->thread_enter(db), SB_OK);
+	cr_assert_eq(sb_thread_enter(v, db), SB_OK);
 	sb_snap *snaps[1000];
 	size_t open = 0;
 	while (open < 1000 && (snaps[open] = v->begin_read(db)) != NULL)

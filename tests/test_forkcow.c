@@ -96,10 +96,10 @@ struct run_read_job {
 static void *run_read_thread(void *arg)
 {
 	struct run_read_job *job = arg;
-	cr_assert_eq(v->thread_enter(job->db), SB_OK);
+	cr_assert_eq(sb_thread_enter(v, job->db), SB_OK);
 	job->status = sb_run_read(v, job->db, read_around_commits, job->hs,
 	                          &job->report, sizeof job->report);
-	v->thread_exit(job->db);
+	sb_thread_exit(v, job->db);
 	return NULL;
 }
 

@@ -81,14 +81,14 @@ struct spinning_writer {
 static void *spin_writer(void *arg)
 {
 	struct spinning_writer *w = arg;
-	cr_assert_eq(v->thread_enter(w->db), SB_OK);
+	cr_assert_eq(sb_thread_enter(v, w->db), SB_OK);
 	while (!atomic_load(&w->stop)) {
 		sb_txn *txn = v->begin_write(w->db);
 		v->commit(txn);
 		w->commits++;
 		usleep(50);
 	}
-	v->thread_exit(w->db);
+	sb_thread_exit(v, w->db);
 	return NULL;
 }
 

@@ -47,14 +47,14 @@ static void *probe_thread(void *arg)
 {
 	struct probe *p = arg;
 	const struct sb_variant *v = leftright();
-	cr_assert_eq(v->thread_enter(p->db), SB_OK);
+	cr_assert_eq(sb_thread_enter(v, p->db), SB_OK);
 	sb_snap *snap = v->begin_read(p->db);
 	cr_assert_not_null(snap);
 	p->snapshot = v->snapshot_commit(snap);
 	p->stamp3 = fixture_stamp(v, snap, page_size, 3);
 	p->stamp4 = fixture_stamp(v, snap, page_size, 4);
 	v->end_read(snap);
-	v->thread_exit(p->db);
+	sb_thread_exit(v, p->db);
 	return NULL;
 }
 
@@ -80,7 +80,7 @@ static void *long_reader_thread(void *arg)
 {
 	struct long_reader *r = arg;
 	const struct sb_variant *v = leftright();
-	cr_assert_eq(v->thread_enter(r->db), SB_OK);
+	cr_assert_eq(sb_thread_enter(v, r->db), SB_OK);
 	sb_snap *snap = v->begin_read(r->db);
 	atomic_store(&r->inside, true);
 	usleep(r->hold_ms * 1000u);
@@ -88,7 +88,7 @@ static void *long_reader_thread(void *arg)
 	r->stamp3 = fixture_stamp(v, snap, page_size, 3);
 	r->end_ms = now_ms();
 	v->end_read(snap);
-	v->thread_exit(r->db);
+	sb_thread_exit(v, r->db);
 	return NULL;
 }
 
@@ -136,9 +136,9 @@ struct writer_job {
 static void *one_commit_thread(void *arg)
 {
 	struct writer_job *job = arg;
-	cr_assert_eq(leftright()->thread_enter(job->db), SB_OK);
+	cr_assert_eq(sb_thread_enter(leftright(), job->db), SB_OK);
 	commit_two(job->db, 1, 3, 4);
-	leftright()->thread_exit(job->db);
+	sb_thread_exit(leftright(), job->db);
 	atomic_store(&job->done, true);
 	return NULL;
 }

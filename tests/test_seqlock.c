@@ -29,10 +29,10 @@ static void *commit_main(void *arg)
 {
 	struct commit_job *job = arg;
 	const struct sb_variant *v = seqlock();
-	cr_assert_eq(v->thread_enter(job->db), SB_OK);
+	cr_assert_eq(sb_thread_enter(v, job->db), SB_OK);
 	fixture_commit_ok(v, job->db, page_size, job->stamp, (uint64_t[]){3, 4},
 	                  2);
-	v->thread_exit(job->db);
+	sb_thread_exit(v, job->db);
 	return NULL;
 }
 

@@ -697,6 +697,7 @@ const struct sb_variant sb_variant_lmdb = {
 	           "long readers make the file grow",
 	.strict = true,
 	.concurrent_safe = true,
+	.engine = true,
 	.open = lmdb_open,
 	.close = lmdb_close,
 	.thread_enter = lmdb_thread_enter,

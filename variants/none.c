@@ -126,6 +126,7 @@ const struct sb_variant sb_variant_none = {
 	.summary = "no concurrency control: the physical limit (readers or writers, not both)",
 	.strict = true,
 	.concurrent_safe = false,
+	.control = true,
 	.open = none_open,
 	.close = none_close,
 	.thread_enter = none_thread_enter,

@@ -673,6 +673,7 @@ const struct sb_variant sb_variant_sqlite = {
 	           "readers keep the WAL from being checkpointed",
 	.strict = true,
 	.concurrent_safe = true,
+	.engine = true,
 	.open = sqlite_open,
 	.close = sqlite_close,
 	.thread_enter = sqlite_thread_enter,

@@ -3,7 +3,7 @@
  * scheme ("variant").  The harness knows variants only through this file; a
  * variant never includes a harness header.
  *
- * Data model (see DESIGN.md): a database of `pages` pages of `page_size` bytes.
+ * Data model (docs/design.md, "The data model"): a database of `pages` pages of `page_size` bytes.
  * Writes happen in transactions, at most one in progress at a time: the variant
  * serialises its writers (begin_write may block).  Commits are numbered 1, 2, 3,
  * ... in commit order; the initial state is commit 0.  A read opens a snapshot,
@@ -19,10 +19,11 @@
  *       which).  On failure nothing is left allocated.
  *   close(db)
  *       Free everything.  No thread may be inside any other operation.
- *   thread_enter(db) / thread_exit(db)
+ *   thread_enter(db) / thread_exit(db)                  (optional, may be NULL)
  *       Called by every thread that reads or writes, before its first and after
  *       its last operation (RCU and epoch schemes register threads here).
- *       thread_enter returns SB_OK or SB_ERESOURCE.
+ *       thread_enter returns SB_OK or SB_ERESOURCE.  Callers go through
+ *       sb_thread_enter / sb_thread_exit below, which skip a NULL.
  *   begin_read(db) -> snap
  *       Open a snapshot.  Strict variants: it reflects every commit that
  *       completed before begin_read was called.  Eventual variants may lag and
@@ -52,6 +53,11 @@
  *       child) as long as fn's `result` bytes come back to the caller.
  *       Returns SB_OK, SB_ERESOURCE, or SB_ESTARVED when the variant gave
  *       the read up (result then holds nothing; count it in starved_reads).
+ *   begin_final_read(db) -> snap                          (optional, may be NULL)
+ *       The snapshot the oracle's final check reads, called only when no
+ *       other thread is inside the database: it must reflect every commit.
+ *       Only a variant whose readers never see the writer's commits (the
+ *       `frozen` control, floor) needs it; the default is begin_read.
  *   stats(db, &stats)
  *       Counters, callable from any thread at any time, without thread_enter.
  */
@@ -82,28 +88,43 @@ struct sb_config {
 	unsigned readers;     /* reader threads the harness will run */
 	unsigned writers;     /* writer threads the harness will run */
 	enum sb_publish publish;
+	/* pagever (--pv-home on|off): move rewritten pages back to their home
+	 * slots, so that scans read in page order (default true); off is the
+	 * ablation of that locality layer.  Other variants ignore it. */
+	bool move_home;
 	/* Writes the initial contents of page `pageno` into `page`. */
 	void (*init_page)(void *init_ctx, uint64_t pageno, void *page);
 	void *init_ctx;
 };
 
 struct sb_stats {
-	/* Bytes held beyond one copy of the database: history versions, a
-	 * second copy, snapshot copies, unreclaimed versions, an oplog.
-	 * Counting differs in one detail between schemes that reclaim
-	 * through a grace period: rcucow and epochcow count a retired page
-	 * until it is freed; pagever counts a version only while a live
-	 * reader can see it, leaving out versions awaiting the trimmer or a
-	 * grace period of at most 5 ms (pagever.c's comment says why and
-	 * how much). */
+	/* Every byte the scheme holds beyond one copy of the database,
+	 * whether or not a reader can still see it: history versions and
+	 * their headers, versions waiting to be trimmed or for a grace
+	 * period, pools and free slots kept for reuse, a second copy,
+	 * snapshot copies, page tables beyond the pages themselves, an
+	 * oplog, an engine's file growth.  The same definition for every
+	 * variant (docs/design.md, "Memory"). */
 	uint64_t retained_bytes;
 	uint64_t retained_peak_bytes;
+	/* The part of retained_bytes that some live snapshot can still reach:
+	 * old versions or copies a reader that has not ended may read.  Exact
+	 * where the scheme knows it; a variant that can only bound it says so
+	 * in its opening comment. */
+	uint64_t retained_visible_bytes;
+	uint64_t retained_visible_peak_bytes;
 	/* Nanoseconds writers spent blocked waiting for readers. */
 	uint64_t writer_blocked_ns;
 	/* Reads that had to start again (optimistic variants). */
 	uint64_t read_retries;
 	/* Reads given up after too many retries (optimistic variants). */
 	uint64_t starved_reads;
+	/* Times a writer mapped or allocated version memory itself because
+	 * the pool a background thread keeps filled was empty (pagever). */
+	uint64_t writer_allocs;
+	/* Times a writer trimmed history itself because the background
+	 * trimmer had fallen behind: back-pressure (pagever). */
+	uint64_t writer_trims;
 };
 
 typedef struct sb_db sb_db;
@@ -125,6 +146,14 @@ struct sb_variant {
 	/* Honours config->publish (--lr-publish); under SB_PUBLISH_TRY such a
 	 * variant is eventual whatever `strict` says (see sb_variant_strict). */
 	bool publish_modes;
+	/* A control that measures the machine, not a snapshot scheme (none,
+	 * floor). */
+	bool control;
+	/* A real database engine behind the interface (lmdb, sqlite). */
+	bool engine;
+	/* Readers see commit 0 for ever (floor): begin_final_read gives the
+	 * writer's state for the oracle's final check. */
+	bool frozen;
 
 	int (*open)(const struct sb_config *config, sb_db **db, char *err,
 	            size_t errlen);
@@ -143,8 +172,21 @@ struct sb_variant {
 
 	int (*run_read)(sb_db *db, sb_read_fn fn, void *arg, void *result,
 	                size_t result_size);
+	sb_snap *(*begin_final_read)(sb_db *db);
 	void (*stats)(sb_db *db, struct sb_stats *stats);
 };
+
+/* thread_enter and thread_exit, or nothing when the variant has none. */
+static inline int sb_thread_enter(const struct sb_variant *variant, sb_db *db)
+{
+	return variant->thread_enter ? variant->thread_enter(db) : SB_OK;
+}
+
+static inline void sb_thread_exit(const struct sb_variant *variant, sb_db *db)
+{
+	if (variant->thread_exit)
+		variant->thread_exit(db);
+}
 
 /* Runs one whole read through the variant's run_read, or begin_read, fn,
  * end_read when it has none.  Returns SB_OK or SB_ERESOURCE. */
