@@ -20,7 +20,7 @@ check() {
   timeout -k 5 "$limit" "$bin" -q "$@"
   local status=$?
   if [ "$status" -ne 0 ]; then
-    if [ "$status" -ge 124 ]; then
+    if [ "$status" = 124 ] || [ "$status" = 137 ]; then
       echo "FAIL (did not finish within ${limit} s): snapbench $*" >&2
     else
       echo "FAIL (exit $status): snapbench $*" >&2

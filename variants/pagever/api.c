@@ -1,0 +1,466 @@
+/*
+ * api.c — libpagever's public calls (include/pagever.h).  Owns: opening and
+ * closing a store, the read path (begin_read, read_page, end_read), the
+ * writer (begin_write, write_page, commit, abort), statistics and error
+ * messages.
+ *
+ * The read path.  A reader at time T needs, per page, the first version on
+ * the page's chain (newest first) with since <= T.  head_since[n] is stored
+ * before each new head is published, so a reader that loads the head and
+ * then head_since[n] <= T knows the head it loaded is its version without
+ * touching the version's header; that version is safe to use until
+ * end_read, because no trim pass unlinks a version a live reader can see.
+ * Otherwise it walks the chain, past versions newer than T that a trim pass
+ * may unlink meanwhile: the walk is announced in the reader's slot
+ * (pv_walk_begin), and unlinked versions are reused only after every walk
+ * that may have seen them has ended (readers.c, pv_grace_*).  No lock, no
+ * wait, no retry on either path.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define DEFAULT_READER_SLOTS 1024u
+#define MAX_READER_SLOTS 65536u
+#define MAX_PAGE_SIZE ((size_t)1 << 30)
+
+/* Identifies the thread with the transaction open. */
+static _Thread_local char this_thread;
+
+#ifdef PAGEVER_CHECKS
+void pv_assert_failed(const char *what, const char *file, int line)
+{
+	fprintf(stderr, "pagever: invariant broken at %s:%d: %s\n", file, line,
+	        what);
+	abort();
+}
+#endif
+
+const char *pagever_strerror(int error)
+{
+	switch (error) {
+	case PAGEVER_OK:
+		return "pagever: success";
+	case PAGEVER_EINVAL:
+		return "pagever: an argument is out of range";
+	case PAGEVER_ESTATE:
+		return "pagever: the call is not valid in the present state";
+	case PAGEVER_ENOMEM:
+		return "pagever: out of memory";
+	case PAGEVER_EREADERS:
+		return "pagever: every reader slot is in use";
+	case PAGEVER_ETHREAD:
+		return "pagever: cannot start the trimmer thread";
+	default:
+		return "pagever: unknown error";
+	}
+}
+
+void pagever_options_init(struct pagever_options *options)
+{
+	memset(options, 0, sizeof *options);
+	options->reader_slots = DEFAULT_READER_SLOTS;
+	options->move_home = 1;
+}
+
+static void free_store(struct pagever *s)
+{
+	pv_store_close(s);
+	free(s->slots);
+	free(s->live_times);
+	free(s->commit_times);
+	free(s->grace.walking);
+	free(s->dirty);
+	free(s->replaced);
+	free(s);
+}
+
+int pagever_open(const struct pagever_options *o, pagever **out)
+{
+	if (!o || !out || o->pages == 0 || o->page_size < 64 ||
+	    o->page_size % 64 || o->page_size > MAX_PAGE_SIZE ||
+	    o->reader_slots == 0 || o->reader_slots > MAX_READER_SLOTS ||
+	    o->pages > SIZE_MAX / o->page_size)
+		return PAGEVER_EINVAL;
+	struct pagever *s = calloc(1, sizeof *s);
+	if (!s)
+		return PAGEVER_ENOMEM;
+	s->pages = o->pages;
+	s->page_size = o->page_size;
+	s->reader_slots = o->reader_slots;
+	s->move_home = o->move_home != 0;
+	s->init_page = o->init_page;
+	s->init_ctx = o->init_ctx;
+	size_t slot_bytes = (size_t)o->reader_slots * sizeof *s->slots;
+	s->slots = aligned_alloc(64, slot_bytes);
+	s->live_times = malloc(o->reader_slots * sizeof *s->live_times);
+	s->commit_times = malloc(o->reader_slots * sizeof *s->commit_times);
+	s->grace.walking = malloc(o->reader_slots * sizeof *s->grace.walking);
+	s->dirty_cap = 16;
+	s->dirty = malloc(s->dirty_cap * sizeof *s->dirty);
+	s->replaced = malloc(s->dirty_cap * sizeof *s->replaced);
+	s->table_bytes = sizeof *s + slot_bytes +
+	                 3 * o->reader_slots * sizeof(uint64_t);
+	if (!s->slots || !s->live_times || !s->commit_times ||
+	    !s->grace.walking || !s->dirty || !s->replaced) {
+		free_store(s);
+		return PAGEVER_ENOMEM;
+	}
+	memset(s->slots, 0, slot_bytes);
+	for (unsigned i = 0; i < o->reader_slots; i++)
+		atomic_init(&s->slots[i].time, NO_READER);
+	int status = pv_store_open(s);
+	if (status != PAGEVER_OK) {
+		free_store(s);
+		return status;
+	}
+	pthread_mutex_init(&s->writer, NULL);
+	pthread_mutex_init(&s->trim_lock, NULL);
+	status = pv_trimmer_start(s);
+	if (status != PAGEVER_OK) {
+		pthread_mutex_destroy(&s->writer);
+		pthread_mutex_destroy(&s->trim_lock);
+		free_store(s);
+		return status;
+	}
+	*out = s;
+	return PAGEVER_OK;
+}
+
+void pagever_close(pagever *s)
+{
+	if (!s)
+		return;
+	pv_trimmer_stop(s);
+	pthread_mutex_destroy(&s->writer);
+	pthread_mutex_destroy(&s->trim_lock);
+	free_store(s);
+}
+
+/* ---- readers ---- */
+
+int pagever_begin_read(pagever *s, pagever_reader *reader)
+{
+	if (!s || !reader)
+		return PAGEVER_EINVAL;
+	if (reader->store)
+		return PAGEVER_ESTATE;
+	struct reader_slot *slot = pv_slot_claim(s);
+	if (!slot)
+		return PAGEVER_EREADERS;
+	reader->commit = pv_slot_announce(s, slot);
+	reader->slot = slot;
+	reader->store = s;
+	return PAGEVER_OK;
+}
+
+uint64_t pagever_reader_commit(const pagever_reader *reader)
+{
+	return reader->commit;
+}
+
+/* The slow path: the page was committed since the read began. */
+static const void *walk_to(struct pagever *s, struct reader_slot *slot,
+                           uint64_t pageno, uint64_t t)
+{
+	pv_walk_begin(slot);
+	/* seq_cst (acquire would pair with commit's release CAS and a move's
+	 * CAS: the version's header and data are visible); seq_cst for the
+	 * wait on chain walks, see pv_walk_begin.  A plain load on x86. */
+	struct version *v = atomic_load(&s->head[pageno]);
+	while (v->since > t)
+		/* seq_cst: as above, pairing with commit's release (a new
+		 * version's `older`) and an unlink's store.  Never NULL: the
+		 * version this reader sees is on the chain, and trims keep
+		 * it. */
+		v = atomic_load(&v->older);
+	pv_walk_end(slot);
+	return pv_data(s, v);
+}
+
+int pagever_read_page(pagever_reader *reader, uint64_t pageno,
+                      const void **page)
+{
+	if (!reader || !page)
+		return PAGEVER_EINVAL;
+	struct pagever *s = reader->store;
+	if (!s)
+		return PAGEVER_ESTATE;
+	if (pageno >= s->pages)
+		return PAGEVER_EINVAL;
+	/* Acquire: pairs with commit's release CAS, which comes after its
+	 * store of head_since[pageno]: having loaded a head, the load below
+	 * sees at least that head's `since`.  If it sees since <= T, the head
+	 * loaded was current then, and the version after it (if any) is of a
+	 * commit not yet published when this reader loaded T: so the head
+	 * loaded is exactly the version current at T. */
+	struct version *v = atomic_load_explicit(&s->head[pageno],
+	                                         memory_order_acquire);
+	/* Relaxed: ordered after the head load by its acquire. */
+	if (atomic_load_explicit(&s->head_since[pageno], memory_order_relaxed) <=
+	    reader->commit) {
+		*page = pv_data(s, v);
+		return PAGEVER_OK;
+	}
+	*page = walk_to(s, reader->slot, pageno, reader->commit);
+	return PAGEVER_OK;
+}
+
+int pagever_end_read(pagever_reader *reader)
+{
+	if (!reader)
+		return PAGEVER_EINVAL;
+	struct pagever *s = reader->store;
+	if (!s)
+		return PAGEVER_ESTATE;
+	pv_slot_release(s, reader->slot);
+	reader->store = NULL;
+	reader->slot = NULL;
+	/* Release: a trimmer that loads the new count (acquire) rescans after
+	 * this slot's release. */
+	atomic_fetch_add_explicit(&s->reads_ended, 1, memory_order_release);
+	/* Free what only this reader could see now, if no one else is
+	 * trimming; either way the trimmer reuses it (and moves pages home)
+	 * at once. */
+	if (pv_trim_trylock(s)) {
+		pv_trim_pass(s, true, 0);
+		pv_trim_unlock(s);
+	}
+	pv_trimmer_wake(s);
+	return PAGEVER_OK;
+}
+
+/* ---- the writer ---- */
+
+static bool writing_here(struct pagever *s)
+{
+	/* Relaxed: only this thread stores its own identity there, and
+	 * another thread's identity never equals it. */
+	return atomic_load_explicit(&s->writer_owner, memory_order_relaxed) ==
+	       &this_thread;
+}
+
+int pagever_begin_write(pagever *s)
+{
+	if (!s)
+		return PAGEVER_EINVAL;
+	if (writing_here(s))
+		return PAGEVER_ESTATE;
+	/* Waits only for another writer, never for a reader. */
+	pthread_mutex_lock(&s->writer);
+	s->dirty_count = 0;
+	/* Relaxed: see writing_here. */
+	atomic_store_explicit(&s->writer_owner, &this_thread,
+	                      memory_order_relaxed);
+	return PAGEVER_OK;
+}
+
+/* Room for one more page in the transaction; false when memory is short
+ * (the transaction is unchanged). */
+static bool dirty_reserve(struct pagever *s)
+{
+	if (s->dirty_count < s->dirty_cap)
+		return true;
+	unsigned cap = 2 * s->dirty_cap;
+	struct version **dirty = realloc(s->dirty, cap * sizeof *dirty);
+	if (!dirty)
+		return false;
+	s->dirty = dirty;
+	struct version **replaced = realloc(s->replaced, cap * sizeof *replaced);
+	if (!replaced)
+		return false;
+	s->replaced = replaced;
+	s->dirty_cap = cap;
+	return true;
+}
+
+int pagever_write_page(pagever *s, uint64_t pageno, void **page)
+{
+	if (!s || !page)
+		return PAGEVER_EINVAL;
+	if (!writing_here(s))
+		return PAGEVER_ESTATE;
+	if (pageno >= s->pages)
+		return PAGEVER_EINVAL;
+	for (unsigned i = 0; i < s->dirty_count; i++)
+		if (s->dirty[i]->pageno == pageno) {
+			*page = pv_data(s, s->dirty[i]);
+			return PAGEVER_OK;
+		}
+	if (!dirty_reserve(s))
+		return PAGEVER_ENOMEM;
+	/* Acquire: the current version's data may be a copy a move wrote. */
+	struct version *current = atomic_load_explicit(&s->head[pageno],
+	                                               memory_order_acquire);
+	/* Commit writes the current version's header; fetch it while the
+	 * copy below runs.  Nothing here reads it: whether it is home is an
+	 * address compare, its data an address. */
+	__builtin_prefetch(current, 1);
+	struct version *home = pv_home(s, pageno), *copy;
+	/* Relaxed, then acquire: a free home slot is claimed once; the claim
+	 * sees the trimmer's last stores to it (release). */
+	if (s->move_home && current != home &&
+	    atomic_load_explicit(&s->home_free[pageno], memory_order_relaxed) &&
+	    atomic_exchange_explicit(&s->home_free[pageno], false,
+	                             memory_order_acquire))
+		copy = home;
+	else if (!(copy = pv_version_get(s)))
+		return PAGEVER_ENOMEM;
+	memcpy(pv_data(s, copy), pv_data(s, current), s->page_size);
+	copy->pageno = pageno;
+	copy->end = 0;
+	copy->newer = NULL;
+	copy->detached = false;
+	copy->counted = false;
+	s->dirty[s->dirty_count++] = copy;
+	*page = pv_data(s, copy);
+	return PAGEVER_OK;
+}
+
+/* Counts the replaced versions some live reader can see, and links them
+ * for the queue.  The same protocol as a trim pass (pv_slot_announce): a
+ * reader these seq_cst loads miss sees this commit, never what it
+ * replaced. */
+static void count_visible(struct pagever *s, uint64_t commit)
+{
+	struct live_set live = {.times = s->commit_times};
+	pv_live_collect(s, ALL_READERS, &live);
+	unsigned k = s->dirty_count;
+	for (unsigned i = 0; i < k; i++) {
+		struct version *old = s->replaced[i];
+		old->counted = (live.count || live.starting_bound != NO_READER) &&
+		               pv_live_sees(&live, old->since, commit);
+		if (old->counted)
+			pv_visible_add(s, s->page_size + sizeof(struct version));
+		old->link = i + 1 < k ? s->replaced[i + 1] : NULL;
+	}
+}
+
+int pagever_commit(pagever *s, uint64_t *commit_out)
+{
+	if (!s)
+		return PAGEVER_EINVAL;
+	if (!writing_here(s))
+		return PAGEVER_ESTATE;
+	/* Relaxed: only the writer stores it. */
+	uint64_t commit = atomic_load_explicit(&s->committed,
+	                                       memory_order_relaxed) + 1;
+	unsigned k = s->dirty_count;
+	for (unsigned i = 0; i < k; i++) {
+		struct version *copy = s->dirty[i];
+		uint64_t pageno = copy->pageno;
+		copy->since = commit;
+		/* Relaxed: published by the release CAS below (the read fast
+		 * path's argument, pagever_read_page). */
+		atomic_store_explicit(&s->head_since[pageno], commit,
+		                      memory_order_relaxed);
+		/* Acquire: the head may be a copy a move wrote, whose `end`
+		 * and `newer` we store below. */
+		struct version *old = atomic_load_explicit(&s->head[pageno],
+		                                           memory_order_acquire);
+		do
+			/* Relaxed: copy is not yet published; the CAS
+			 * publishes this store with it. */
+			atomic_store_explicit(&copy->older, old,
+			                      memory_order_relaxed);
+		/* Release: a reader that loads the new head sees its header,
+		 * data and head_since.  A CAS because a move may have put an
+		 * identical copy in the head: then it fails (acquire: that
+		 * copy's fields are visible) and retries, at most once, for
+		 * the page's home slot is taken until this page's next
+		 * commit.  (acq_rel on success only because C11 wants the
+		 * failure order no stronger.) */
+		while (!atomic_compare_exchange_weak_explicit(
+			       &s->head[pageno], &old, copy,
+			       memory_order_acq_rel, memory_order_acquire));
+		old->end = commit;
+		old->newer = copy;
+		s->replaced[i] = old;
+	}
+	/* seq_cst: publishes the commit after every head above (release
+	 * would do for that); seq_cst orders it before the scans of reader
+	 * slots that judge what it replaced (pv_slot_announce). */
+	atomic_store(&s->committed, commit);
+	if (k) {
+		count_visible(s, commit);
+		/* Relaxed: a first guess, checked and published by the CAS. */
+		struct version *top = atomic_load_explicit(&s->queue,
+		                                           memory_order_relaxed);
+		do
+			s->replaced[k - 1]->link = top;
+		/* Release: the trim pass's acquire exchange sees `end`,
+		 * `newer` and the links.  It fails only when a trim pass took
+		 * the queue meanwhile: at most once per pass. */
+		while (!atomic_compare_exchange_weak_explicit(
+			       &s->queue, &top, s->replaced[0],
+			       memory_order_release, memory_order_relaxed));
+		/* Relaxed: a hint for waking the trimmer. */
+		uint64_t before = atomic_fetch_add_explicit(&s->queued, k,
+		                                            memory_order_relaxed);
+		pv_writer_note_queued(s, before, before + k);
+	}
+	s->dirty_count = 0;
+	/* Relaxed: see writing_here. */
+	atomic_store_explicit(&s->writer_owner, NULL, memory_order_relaxed);
+	pthread_mutex_unlock(&s->writer);
+	if (commit_out)
+		*commit_out = commit;
+	return PAGEVER_OK;
+}
+
+int pagever_abort(pagever *s)
+{
+	if (!s)
+		return PAGEVER_EINVAL;
+	if (!writing_here(s))
+		return PAGEVER_ESTATE;
+	for (unsigned i = 0; i < s->dirty_count; i++) {
+		struct version *copy = s->dirty[i];
+		if (copy == pv_home(s, copy->pageno))
+			/* Release: as when a move frees the slot. */
+			atomic_store_explicit(&s->home_free[copy->pageno], true,
+			                      memory_order_release);
+		else
+			pv_version_put(s, copy);
+	}
+	s->dirty_count = 0;
+	/* Relaxed: see writing_here. */
+	atomic_store_explicit(&s->writer_owner, NULL, memory_order_relaxed);
+	pthread_mutex_unlock(&s->writer);
+	return PAGEVER_OK;
+}
+
+void pagever_stats(pagever *s, struct pagever_stats *st)
+{
+	memset(st, 0, sizeof *st);
+	/* Relaxed: samples of statistics, each exact, not at one instant. */
+	uint64_t mapped = atomic_load_explicit(&s->mapped_bytes,
+	                                       memory_order_relaxed);
+	uint64_t copy = s->pages * (uint64_t)s->page_size;
+	uint64_t held = mapped + s->table_bytes;
+	st->retained_bytes = held > copy ? held - copy : 0;
+	uint64_t peak = atomic_load_explicit(&s->retained_peak_bytes,
+	                                     memory_order_relaxed);
+	/* Relaxed CAS: only the maximum matters. */
+	while (st->retained_bytes > peak &&
+	       !atomic_compare_exchange_weak_explicit(&s->retained_peak_bytes,
+	                                              &peak,
+	                                              st->retained_bytes,
+	                                              memory_order_relaxed,
+	                                              memory_order_relaxed))
+		;
+	st->retained_peak_bytes = st->retained_bytes > peak
+		? st->retained_bytes : peak;
+	st->retained_visible_bytes = atomic_load_explicit(
+		&s->visible_bytes, memory_order_relaxed);
+	st->retained_visible_peak_bytes = atomic_load_explicit(
+		&s->visible_peak_bytes, memory_order_relaxed);
+	st->commits = atomic_load_explicit(&s->committed, memory_order_relaxed);
+	st->writer_allocs = atomic_load_explicit(&s->writer_allocs,
+	                                         memory_order_relaxed);
+	st->writer_trims = atomic_load_explicit(&s->writer_trims,
+	                                        memory_order_relaxed);
+	st->versions_mapped = mapped / s->slab_bytes * s->per_slab;
+}
