@@ -74,17 +74,6 @@ static void broken_close(sb_db *db)
 	free(db);
 }
 
-static int broken_thread_enter(sb_db *db)
-{
-	(void)db;
-	return SB_OK;
-}
-
-static void broken_thread_exit(sb_db *db)
-{
-	(void)db;
-}
-
 static sb_snap *broken_begin_read(sb_db *db)
 {
 	sb_snap *snap = calloc(1, sizeof *snap);
@@ -212,8 +201,6 @@ BROKEN_OPEN(lost_write, LOST_WRITE)
 		.concurrent_safe = true,                                       \
 		.open = open_##fault_name,                                     \
 		.close = broken_close,                                         \
-		.thread_enter = broken_thread_enter,                           \
-		.thread_exit = broken_thread_exit,                             \
 		.begin_read = broken_begin_read,                               \
 		.snapshot_commit = broken_snapshot_commit,                     \
 		.read_page = broken_read_page,                                 \
