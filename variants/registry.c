@@ -20,6 +20,7 @@ extern const struct sb_variant sb_variant_none;
 extern const struct sb_variant sb_variant_floor;
 extern const struct sb_variant sb_variant_rwlock;
 extern const struct sb_variant sb_variant_pagever;
+extern const struct sb_variant sb_variant_rustdb;
 extern const struct sb_variant sb_variant_rcucow;
 extern const struct sb_variant sb_variant_epochcow;
 extern const struct sb_variant sb_variant_seqlock;
@@ -34,6 +35,7 @@ const struct sb_variant *const sb_variants[] = {
 	&sb_variant_floor,
 	&sb_variant_rwlock,
 	&sb_variant_pagever,
+	&sb_variant_rustdb,
 	&sb_variant_rcucow,
 	&sb_variant_epochcow,
 	&sb_variant_seqlock,
