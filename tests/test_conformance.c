@@ -138,6 +138,15 @@ static void wait_for(struct writer_job *job, unsigned ms)
 		usleep(1000);
 }
 
+/* Runs the job on a thread of its own, and waits for it as wait_for does. */
+static pthread_t start_writer(struct writer_job *job, unsigned ms)
+{
+	pthread_t writer;
+	pthread_create(&writer, NULL, writer_thread, job);
+	wait_for(job, ms);
+	return writer;
+}
+
 ParameterizedTestParameters(conformance, reader_before_commit_keeps_old_pages)
 {
 	return fixture_variants(FIXTURE_SAFE);
@@ -148,9 +157,7 @@ ParameterizedTest(struct variant_case *c, conformance, reader_before_commit_keep
 	sb_db *db = fixture_open(v, PAGES, &page_size, 1, 1, c->publish);
 	sb_snap *old = v->begin_read(db);
 	struct writer_job job = {v, db, 1, 3, false};
-	pthread_t writer;
-	pthread_create(&writer, NULL, writer_thread, &job);
-	wait_for(&job, 300);
+	pthread_t writer = start_writer(&job, 300);
 	cr_assert_eq(v->snapshot_commit(old), 0, "%s", v->name);
 	cr_assert_eq(fixture_stamp(v, old, page_size, 3), 0, "%s: saw a later commit", v->name);
 	cr_assert_eq(fixture_stamp(v, old, page_size, 4), 0, "%s: saw a later commit", v->name);
@@ -301,9 +308,7 @@ ParameterizedTest(struct variant_case *c, conformance, retained_returns_to_the_v
 	uint64_t baseline = retained_settling_to(v, db, at_open, 2000);
 	sb_snap *old = v->begin_read(db);
 	struct writer_job job = {v, db, 2, 5, false};
-	pthread_t writer;
-	pthread_create(&writer, NULL, writer_thread, &job);
-	wait_for(&job, 300);
+	pthread_t writer = start_writer(&job, 300);
 	memory_sample(v, db);
 	cr_assert_eq(fixture_stamp(v, old, page_size, 3), v->frozen ? 0 : 1,
 	             "%s", v->name);
@@ -359,10 +364,8 @@ ParameterizedTest(struct variant_case *c, conformance, a_snapshot_that_keeps_old
 	sb_db *db = fixture_open(v, PAGES, &page_size, 1, 1, c->publish);
 	sb_snap *old = v->begin_read(db);
 	struct writer_job job = {v, db, 1, 5, false};
-	pthread_t writer;
-	pthread_create(&writer, NULL, writer_thread, &job);
+	pthread_t writer = start_writer(&job, 1000);
 	/* A writer that waits for the snapshot keeps nothing for it. */
-	wait_for(&job, 1000);
 	if (atomic_load(&job.done)) {
 		/* Page 3 is at commit 5 now, and the snapshot still shows its
 		 * commit-0 version: bytes beyond the one copy that it reaches. */

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine_files.h"
 #include "fixture.h"
 
 static size_t page_size = 256;
@@ -197,24 +198,6 @@ static int own_temp_dirs(const char *name, char *path, size_t len)
 	return count;
 }
 
-/* The blocks the directory's files occupy, in bytes. */
-static uint64_t dir_bytes(const char *dir)
-{
-	DIR *d = opendir(dir);
-	cr_assert_not_null(d, "%s", dir);
-	uint64_t bytes = 0;
-	struct dirent *entry;
-	while ((entry = readdir(d)) != NULL) {
-		char path[1024];
-		struct stat st;
-		snprintf(path, sizeof path, "%s/%s", dir, entry->d_name);
-		if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-			bytes += (uint64_t)st.st_blocks * 512;
-	}
-	closedir(d);
-	return bytes;
-}
-
 static void files_removed_at_close(const char *name)
 {
 	const struct sb_variant *v = engine(name);
@@ -394,14 +377,14 @@ static void retained_counts_the_files(const char *name)
 	char dir[512];
 	cr_assert_eq(own_temp_dirs(name, dir, sizeof dir), 1);
 	const uint64_t pages = 64 * page_size;
-	uint64_t files = dir_bytes(dir), held = retained(v, db);
+	uint64_t files = sb_temp_dir_bytes(dir), held = retained(v, db);
 	cr_assert_gt(files, pages, "%s", name);
 	cr_assert_geq(held, files - pages, "%s", name);
 	cr_assert_leq(held, files - pages + 64 * 1024, "%s: more than the files "
 	              "and a few buffers", name);
 	sb_snap *snap = v->begin_read(db);
 	commit_elsewhere(v, db, 1, 50);
-	files = dir_bytes(dir);
+	files = sb_temp_dir_bytes(dir);
 	cr_assert_geq(retained(v, db), files - pages, "%s", name);
 	v->end_read(snap);
 	fixture_close(v, db);

@@ -52,3 +52,25 @@ void *sb_handle_alloc(size_t size, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot allocate the database handle");
 	return handle;
 }
+
+void *sb_flat_db_open(size_t size, const struct sb_config *config, char *err,
+                      size_t errlen)
+{
+	struct sb_flat_db *base = sb_handle_alloc(size, err, errlen);
+	if (!base)
+		return NULL;
+	base->config = *config;
+	base->flat = sb_flat_alloc(config, err, errlen);
+	if (!base->flat) {
+		free(base);
+		return NULL;
+	}
+	return base;
+}
+
+void sb_flat_db_close(void *handle)
+{
+	struct sb_flat_db *base = handle;
+	sb_flat_free(base->flat, &base->config);
+	free(base);
+}

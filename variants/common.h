@@ -34,6 +34,28 @@ void *sb_flat_alloc_small_pages(const struct sb_config *config, char *err,
                                 size_t errlen);
 void sb_flat_free(void *flat, const struct sb_config *config);
 
+/* The part of a handle that the variants keeping one flat array in place
+ * share (none, floor, rwlock, fullcopy): the configuration and the array.
+ * It is the handle's first member. */
+struct sb_flat_db {
+	struct sb_config config;
+	char *flat;
+};
+
+/* A zeroed handle of `size` bytes that starts with a struct sb_flat_db,
+ * whose array is allocated and holds the initial pages; NULL with err
+ * filled. */
+void *sb_flat_db_open(size_t size, const struct sb_config *config, char *err,
+                      size_t errlen);
+/* Frees the handle's array and the handle. */
+void sb_flat_db_close(void *handle);
+
+static inline char *sb_flat_db_page(const struct sb_flat_db *base,
+                                    uint64_t pageno)
+{
+	return base->flat + pageno * base->config.page_size;
+}
+
 /* The bytes of one copy of the database. */
 static inline uint64_t sb_database_bytes(const struct sb_config *config)
 {

@@ -40,8 +40,7 @@ struct sb_snap {
 };
 
 struct sb_db {
-	struct sb_config config;
-	char *flat;                   /* the writer's array */
+	struct sb_flat_db base;       /* the writer's array */
 	char *frozen;                 /* the readers' copy of commit 0 */
 	pthread_mutex_t writer_lock;  /* serialises writers */
 	uint64_t commits;             /* under writer_lock */
@@ -54,15 +53,12 @@ struct sb_db {
 static int floor_open(const struct sb_config *config, sb_db **out, char *err,
                       size_t errlen)
 {
-	sb_db *db = sb_handle_alloc(sizeof *db, err, errlen);
+	sb_db *db = sb_flat_db_open(sizeof *db, config, err, errlen);
 	if (!db)
 		return SB_ERESOURCE;
-	db->config = *config;
-	db->flat = sb_flat_alloc(config, err, errlen);
-	db->frozen = db->flat ? sb_flat_alloc(config, err, errlen) : NULL;
+	db->frozen = sb_flat_alloc(config, err, errlen);
 	if (!db->frozen) {
-		sb_flat_free(db->flat, config);
-		free(db);
+		sb_flat_db_close(db);
 		return SB_ERESOURCE;
 	}
 	pthread_mutex_init(&db->writer_lock, NULL);
@@ -75,9 +71,8 @@ static int floor_open(const struct sb_config *config, sb_db **out, char *err,
 static void floor_close(sb_db *db)
 {
 	pthread_mutex_destroy(&db->writer_lock);
-	sb_flat_free(db->flat, &db->config);
-	sb_flat_free(db->frozen, &db->config);
-	free(db);
+	sb_flat_free(db->frozen, &db->base.config);
+	sb_flat_db_close(db);
 }
 
 static sb_snap *floor_begin_read(sb_db *db)
@@ -92,7 +87,7 @@ static sb_snap *floor_begin_final_read(sb_db *db)
 {
 	/* No other thread is inside the database (variant.h): the writers'
 	 * last stores were ordered before this by whatever joined them. */
-	db->final_snap = (struct sb_snap){db, db->flat, db->commits};
+	db->final_snap = (struct sb_snap){db, db->base.flat, db->commits};
 	return &db->final_snap;
 }
 
@@ -103,7 +98,7 @@ static uint64_t floor_snapshot_commit(const sb_snap *snap)
 
 static const void *floor_read_page(sb_snap *snap, uint64_t pageno)
 {
-	return snap->pages + pageno * snap->db->config.page_size;
+	return snap->pages + pageno * snap->db->base.config.page_size;
 }
 
 static void floor_end_read(sb_snap *snap)
@@ -125,7 +120,7 @@ static void *floor_write_page(sb_txn *txn, uint64_t pageno)
 {
 	sb_db *db = (sb_db *)txn;
 	/* In place: no reader ever reads this array. */
-	return db->flat + pageno * db->config.page_size;
+	return sb_flat_db_page(&db->base, pageno);
 }
 
 static int floor_commit(sb_txn *txn)
@@ -143,7 +138,7 @@ static void floor_stats(sb_db *db, struct sb_stats *stats)
 	                                 memory_order_relaxed) > 0;
 	/* Set at each sample, so its peak is the peak of the samples. */
 	sb_gauge_set(&db->retained.visible,
-	             open ? sb_database_bytes(&db->config) : 0);
+	             open ? sb_database_bytes(&db->base.config) : 0);
 	sb_stats_fill(stats, &db->retained, NULL);
 }
 

@@ -344,38 +344,36 @@ static _Noreturn void child_exit(int status)
 		syscall(SYS_exit_group, status);
 }
 
-/* Reads exactly `size` bytes; false on end-of-file or an error. */
-static bool read_full(int fd, void *buf, size_t size)
+enum transfer { TRANSFER_READ, TRANSFER_WRITE, TRANSFER_SEND };
+
+/* Reads or writes exactly `size` bytes; false on end-of-file or an error.
+ * send(MSG_NOSIGNAL) on a socket, so that a peer that went away is an
+ * EPIPE, not a SIGPIPE.  The buffer is written only by TRANSFER_READ. */
+static bool transfer_full(int fd, char *buf, size_t size, enum transfer how)
 {
-	char *p = buf;
 	while (size > 0) {
-		ssize_t n = read(fd, p, size);
+		ssize_t n = how == TRANSFER_READ ? read(fd, buf, size)
+		          : how == TRANSFER_SEND ? send(fd, buf, size, MSG_NOSIGNAL)
+		          : write(fd, buf, size);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return false;
-		p += n;
+		buf += n;
 		size -= (size_t)n;
 	}
 	return true;
 }
 
-/* Writes all `size` bytes; false on an error.  send(MSG_NOSIGNAL) on a
- * socket, so that a peer that went away is an EPIPE, not a SIGPIPE. */
+static bool read_full(int fd, void *buf, size_t size)
+{
+	return transfer_full(fd, buf, size, TRANSFER_READ);
+}
+
 static bool write_full(int fd, const void *buf, size_t size, bool socket)
 {
-	const char *p = buf;
-	while (size > 0) {
-		ssize_t n = socket ? send(fd, p, size, MSG_NOSIGNAL)
-		                   : write(fd, p, size);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		size -= (size_t)n;
-	}
-	return true;
+	return transfer_full(fd, (char *)buf, size,
+	                     socket ? TRANSFER_SEND : TRANSFER_WRITE);
 }
 
 /* Waits for the child; its wait status, or -1 when it could not be had. */

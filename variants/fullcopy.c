@@ -37,10 +37,9 @@
 #include "hold_out.h"
 
 struct sb_db {
+	struct sb_flat_db base;
 	struct sb_hold_out lock;
-	struct sb_config config;
 	size_t bytes;                 /* pages * page_size */
-	char *flat;
 	uint64_t commits;             /* written and read only under hold_out */
 	struct sb_retained retained;
 };
@@ -54,16 +53,10 @@ struct sb_snap {
 static int fullcopy_open(const struct sb_config *config, sb_db **out,
                          char *err, size_t errlen)
 {
-	sb_db *db = sb_handle_alloc(sizeof *db, err, errlen);
+	sb_db *db = sb_flat_db_open(sizeof *db, config, err, errlen);
 	if (!db)
 		return SB_ERESOURCE;
-	db->config = *config;
 	db->bytes = (size_t)sb_database_bytes(config);
-	db->flat = sb_flat_alloc(config, err, errlen);
-	if (!db->flat) {
-		free(db);
-		return SB_ERESOURCE;
-	}
 	sb_hold_out_init(&db->lock);
 	*out = db;
 	return SB_OK;
@@ -72,8 +65,7 @@ static int fullcopy_open(const struct sb_config *config, sb_db **out,
 static void fullcopy_close(sb_db *db)
 {
 	sb_hold_out_destroy(&db->lock);
-	sb_flat_free(db->flat, &db->config);
-	free(db);
+	sb_flat_db_close(db);
 }
 
 /* A buffer of `bytes` bytes whose pages are all resident and writable, or
@@ -118,7 +110,7 @@ static sb_snap *fullcopy_begin_read(sb_db *db)
 	 * acquire makes every completed commit's pages and number visible. */
 	sb_hold_out_reader_enter(&db->lock);
 	snap->commit = db->commits;
-	memcpy(snap->copy, db->flat, db->bytes);
+	memcpy(snap->copy, db->base.flat, db->bytes);
 	sb_hold_out_reader_exit(&db->lock);
 	sb_retained_add(&db->retained, db->bytes);
 	sb_retained_visible_add(&db->retained, db->bytes);
@@ -132,7 +124,7 @@ static uint64_t fullcopy_snapshot_commit(const sb_snap *snap)
 
 static const void *fullcopy_read_page(sb_snap *snap, uint64_t pageno)
 {
-	return snap->copy + pageno * snap->db->config.page_size;
+	return snap->copy + pageno * snap->db->base.config.page_size;
 }
 
 static void fullcopy_end_read(sb_snap *snap)
@@ -155,7 +147,7 @@ static void *fullcopy_write_page(sb_txn *txn, uint64_t pageno)
 	sb_db *db = (sb_db *)txn;
 	/* In place: no reader sees the flat array except through a copy
 	 * taken under hold_out, which this transaction holds. */
-	return db->flat + pageno * db->config.page_size;
+	return sb_flat_db_page(&db->base, pageno);
 }
 
 static int fullcopy_commit(sb_txn *txn)

@@ -18,18 +18,13 @@
 #include "common.h"
 
 struct sb_db {
-	struct sb_config config;
-	char *flat;
+	struct sb_flat_db base;
 	uint64_t commits; /* touched only by the single writer, or by nobody */
 };
 
 struct sb_snap {
 	sb_db *db;
 	uint64_t commit;
-};
-
-struct sb_txn {
-	sb_db *db;
 };
 
 static int none_open(const struct sb_config *config, sb_db **out, char *err,
@@ -41,23 +36,13 @@ static int none_open(const struct sb_config *config, sb_db **out, char *err,
 		         "--writers 0, or with --readers 0 and at most one writer");
 		return SB_EUSAGE;
 	}
-	sb_db *db = sb_handle_alloc(sizeof *db, err, errlen);
-	if (!db)
-		return SB_ERESOURCE;
-	db->config = *config;
-	db->flat = sb_flat_alloc(config, err, errlen);
-	if (!db->flat) {
-		free(db);
-		return SB_ERESOURCE;
-	}
-	*out = db;
-	return SB_OK;
+	*out = sb_flat_db_open(sizeof **out, config, err, errlen);
+	return *out ? SB_OK : SB_ERESOURCE;
 }
 
 static void none_close(sb_db *db)
 {
-	sb_flat_free(db->flat, &db->config);
-	free(db);
+	sb_flat_db_close(db);
 }
 
 static sb_snap *none_begin_read(sb_db *db)
@@ -77,7 +62,7 @@ static uint64_t none_snapshot_commit(const sb_snap *snap)
 
 static const void *none_read_page(sb_snap *snap, uint64_t pageno)
 {
-	return snap->db->flat + pageno * snap->db->config.page_size;
+	return sb_flat_db_page(&snap->db->base, pageno);
 }
 
 static void none_end_read(sb_snap *snap)
@@ -93,8 +78,7 @@ static sb_txn *none_begin_write(sb_db *db)
 
 static void *none_write_page(sb_txn *txn, uint64_t pageno)
 {
-	sb_db *db = (sb_db *)txn;
-	return db->flat + pageno * db->config.page_size;
+	return sb_flat_db_page(&((sb_db *)txn)->base, pageno);
 }
 
 static int none_commit(sb_txn *txn)

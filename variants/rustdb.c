@@ -80,7 +80,10 @@
 #include "common.h"
 #include "timed_lock.h"
 
-/* History entry `key`: the version seen by readers whose time is above the
+/* The elements of the three sorted arrays below each start with their key
+ * (see lower_bound).
+ *
+ * History entry `key`: the version seen by readers whose time is above the
  * previous entry's key and at most `key`. */
 struct history_entry {
 	uint64_t key;
@@ -160,46 +163,40 @@ static void array_release(sb_db *db, void **array, size_t *cap, size_t size)
 	*cap = 0;
 }
 
-/* The first index of a history whose key is >= key. */
+/* The first index in a sorted array of `len` elements of `size` bytes,
+ * each starting with its uint64_t key, whose key is >= key. */
+static size_t lower_bound(const void *array, size_t len, size_t size,
+                          uint64_t key)
+{
+	size_t low = 0, high = len;
+	while (low < high) {
+		size_t mid = low + (high - low) / 2;
+		uint64_t at;
+		memcpy(&at, (const char *)array + mid * size, sizeof at);
+		if (at < key)
+			low = mid + 1;
+		else
+			high = mid;
+	}
+	return low;
+}
+
 static size_t history_lower_bound(const struct page_info *info, uint64_t key)
 {
-	size_t low = 0, high = info->history_len;
-	while (low < high) {
-		size_t mid = low + (high - low) / 2;
-		if (info->history[mid].key < key)
-			low = mid + 1;
-		else
-			high = mid;
-	}
-	return low;
+	return lower_bound(info->history, info->history_len,
+	                   sizeof *info->history, key);
 }
 
-/* The first index of the registry whose time is >= time. */
 static size_t readers_lower_bound(const struct stash *stash, uint64_t time)
 {
-	size_t low = 0, high = stash->readers_len;
-	while (low < high) {
-		size_t mid = low + (high - low) / 2;
-		if (stash->readers[mid].time < time)
-			low = mid + 1;
-		else
-			high = mid;
-	}
-	return low;
+	return lower_bound(stash->readers, stash->readers_len,
+	                   sizeof *stash->readers, time);
 }
 
-/* The first index of vers whose time is >= time. */
 static size_t vers_lower_bound(const struct stash *stash, uint64_t time)
 {
-	size_t low = 0, high = stash->vers_len;
-	while (low < high) {
-		size_t mid = low + (high - low) / 2;
-		if (stash->vers[mid].time < time)
-			low = mid + 1;
-		else
-			high = mid;
-	}
-	return low;
+	return lower_bound(stash->vers, stash->vers_len, sizeof *stash->vers,
+	                   time);
 }
 
 /* ---- open and close ---- */

@@ -22,9 +22,8 @@
 #include "tsan.h"
 
 struct sb_db {
+	struct sb_flat_db base;
 	ck_rwlock_t lock;
-	struct sb_config config;
-	char *flat;
 	uint64_t commits;                 /* written only under the write lock */
 	_Atomic uint64_t writer_blocked_ns;
 };
@@ -37,24 +36,17 @@ struct sb_snap {
 static int rwlock_open(const struct sb_config *config, sb_db **out, char *err,
                        size_t errlen)
 {
-	sb_db *db = sb_handle_alloc(sizeof *db, err, errlen);
+	sb_db *db = sb_flat_db_open(sizeof *db, config, err, errlen);
 	if (!db)
 		return SB_ERESOURCE;
 	ck_rwlock_init(&db->lock);
-	db->config = *config;
-	db->flat = sb_flat_alloc(config, err, errlen);
-	if (!db->flat) {
-		free(db);
-		return SB_ERESOURCE;
-	}
 	*out = db;
 	return SB_OK;
 }
 
 static void rwlock_close(sb_db *db)
 {
-	sb_flat_free(db->flat, &db->config);
-	free(db);
+	sb_flat_db_close(db);
 }
 
 static sb_snap *rwlock_begin_read(sb_db *db)
@@ -78,7 +70,7 @@ static uint64_t rwlock_snapshot_commit(const sb_snap *snap)
 
 static const void *rwlock_read_page(sb_snap *snap, uint64_t pageno)
 {
-	return snap->db->flat + pageno * snap->db->config.page_size;
+	return sb_flat_db_page(&snap->db->base, pageno);
 }
 
 static void rwlock_end_read(sb_snap *snap)
@@ -106,8 +98,7 @@ static sb_txn *rwlock_begin_write(sb_db *db)
 
 static void *rwlock_write_page(sb_txn *txn, uint64_t pageno)
 {
-	sb_db *db = (sb_db *)txn;
-	return db->flat + pageno * db->config.page_size;
+	return sb_flat_db_page(&((sb_db *)txn)->base, pageno);
 }
 
 static int rwlock_commit(sb_txn *txn)
