@@ -28,7 +28,8 @@
  * batch not yet freed: its nodes, its page versions with their headers, and
  * the batch's own list.  A transaction's private copies are counted from
  * its commit on, as the versions they replaced.  visible: a bound: every
- * retired byte not yet freed while any snapshot is open, else 0.  Exact
+ * retired byte not yet freed while any snapshot is open, else 0 (set at
+ * each stats() sample, so its peak is the peak of the samples).  Exact
  * would need each open snapshot's root, which readers of a grace-period
  * scheme do not publish; the bound counts also versions made after the
  * newest reader began, which no reader can reach.

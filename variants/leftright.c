@@ -75,7 +75,8 @@
  * capacity, kept for reuse); in try mode the oplog's per-page index (16
  * bytes a page) and its entries until they are freed.
  * retained_visible_bytes: a bound: the second copy while any snapshot is
- * open, else 0 (computed in stats from the readers' epochs).  Which copy
+ * open, else 0 (computed in stats from the readers' epochs, so its peak is
+ * the peak of stats' samples).  Which copy
  * each reader is on is not published, so a reader on the newest copy
  * counts too; the oplog is never visible (readers read the copies).
  */

@@ -6,7 +6,7 @@
  * Origin: RustDb (George Barwood; github georgebarwood/RustDB, crate rustdb
  * 5.2, src/pstore.rs), described in "Concurrency in RustDb" (2022), the post
  * that started this project.  Written here in C from a description of that
- * design (docs/design.md), not translated from its code.
+ * design (this comment gives all of it), not translated from its code.
  *
  * Scheme.  `time` counts commits: a reader that begins at time t sees
  * commits 1..t (commit 0 is the initial state), and registers t in the
