@@ -323,9 +323,11 @@ static uint64_t trim(sb_db *db, uint64_t t, uint64_t open_time)
 		else
 			stash->vers[kept++] = *set;
 	}
-	memmove(&stash->vers[kept], &stash->vers[i],
-	        (stash->vers_len - i) * sizeof *stash->vers);
-	stash->vers_len -= i - kept;
+	if (kept < i) {
+		memmove(&stash->vers[kept], &stash->vers[i],
+		        (stash->vers_len - i) * sizeof *stash->vers);
+		stash->vers_len -= i - kept;
+	}
 	if (stash->vers_len == 0 && stash->vers)
 		array_release(db, (void **)&stash->vers, &stash->vers_cap,
 		              sizeof *stash->vers);
