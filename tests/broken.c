@@ -3,12 +3,17 @@
  * commit rotates it in as current (keeping the previous state too); a reader
  * copies the current state at begin_read under a mutex.  Correct but slow;
  * each fault below breaks exactly one promise of variant.h.
+ *
+ * Memory, by the one definition (variants/common.h): retained is the two
+ * copies beyond the current one (previous, next) and each snapshot's copy
+ * and scratch page; visible is the snapshots' copies.
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "broken.h"
+#include "common.h"
 
 enum fault { NONE, TORN, FRACTURED, INCONSISTENT, STALE, LOST_WRITE };
 
@@ -26,6 +31,7 @@ struct sb_db {
 	unsigned last_count;
 	uint64_t txn_pages[MAX_TXN_PAGES];
 	unsigned txn_count;
+	struct sb_retained retained;
 };
 
 struct sb_snap {
@@ -58,6 +64,7 @@ static int open_with(const struct sb_config *config, sb_db **out,
 		config->init_page(config->init_ctx, n,
 		                  db->current + n * config->page_size);
 	memcpy(db->previous, db->current, db->bytes);
+	sb_retained_add(&db->retained, 2 * db->bytes);
 	pthread_mutex_init(&db->writer, NULL);
 	pthread_mutex_init(&db->state, NULL);
 	*out = db;
@@ -72,17 +79,6 @@ static void broken_close(sb_db *db)
 	free(db->previous);
 	free(db->next);
 	free(db);
-}
-
-static int broken_thread_enter(sb_db *db)
-{
-	(void)db;
-	return SB_OK;
-}
-
-static void broken_thread_exit(sb_db *db)
-{
-	(void)db;
 }
 
 static sb_snap *broken_begin_read(sb_db *db)
@@ -100,6 +96,8 @@ static sb_snap *broken_begin_read(sb_db *db)
 		return NULL;
 	}
 	size_t ps = db->config.page_size;
+	sb_retained_add(&db->retained, db->bytes + ps);
+	sb_retained_visible_add(&db->retained, db->bytes);
 	pthread_mutex_lock(&db->state);
 	snap->commit = db->commits;
 	bool behind = db->commits > 0 &&
@@ -136,6 +134,9 @@ static const void *broken_read_page(sb_snap *snap, uint64_t pageno)
 
 static void broken_end_read(sb_snap *snap)
 {
+	sb_retained_visible_sub(&snap->db->retained, snap->db->bytes);
+	sb_retained_sub(&snap->db->retained,
+	                snap->db->bytes + snap->db->config.page_size);
 	free(snap->copy);
 	free(snap->scratch);
 	free(snap);
@@ -184,8 +185,7 @@ static int broken_commit(sb_txn *txn)
 
 static void broken_stats(sb_db *db, struct sb_stats *stats)
 {
-	(void)db;
-	*stats = (struct sb_stats){0};
+	sb_stats_fill(stats, &db->retained, NULL);
 }
 
 #define BROKEN_OPEN(fault_name, fault)                                       \
@@ -212,8 +212,6 @@ BROKEN_OPEN(lost_write, LOST_WRITE)
 		.concurrent_safe = true,                                       \
 		.open = open_##fault_name,                                     \
 		.close = broken_close,                                         \
-		.thread_enter = broken_thread_enter,                           \
-		.thread_exit = broken_thread_exit,                             \
 		.begin_read = broken_begin_read,                               \
 		.snapshot_commit = broken_snapshot_commit,                     \
 		.read_page = broken_read_page,                                 \
@@ -230,3 +228,15 @@ BROKEN_VARIANT(fractured, "one page of the last commit is missing")
 BROKEN_VARIANT(inconsistent, "reports commit c but shows commit c-1")
 BROKEN_VARIANT(stale, "a strict variant one commit behind")
 BROKEN_VARIANT(lost_write, "drops the last page written by each commit")
+
+bool broken_has_fault(const struct sb_variant *v)
+{
+	const struct sb_variant *const faulty[] = {
+		&broken_torn, &broken_fractured, &broken_inconsistent,
+		&broken_stale, &broken_lost_write,
+	};
+	for (size_t i = 0; i < sizeof faulty / sizeof faulty[0]; i++)
+		if (v == faulty[i])
+			return true;
+	return false;
+}

@@ -16,4 +16,9 @@ extern const struct sb_variant broken_inconsistent; /* S says c, the pages say c
 extern const struct sb_variant broken_stale;        /* honest S, but one commit behind */
 extern const struct sb_variant broken_lost_write;   /* drops a page of each commit */
 
+/* Whether `v` is one of the variants above with a fault (the conformance
+ * suite and the stress run, which a test build also registers them for,
+ * leave those out). */
+bool broken_has_fault(const struct sb_variant *v);
+
 #endif

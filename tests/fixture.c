@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "broken.h"
 #include "fixture.h"
 
 static void free_params(struct criterion_test_params *params)
@@ -19,8 +20,11 @@ struct criterion_test_params fixture_variants(enum fixture_which which)
 	size_t count = 0;
 	for (size_t i = 0; i < sb_variant_count; i++) {
 		const struct sb_variant *v = sb_variants[i];
-		if (which != FIXTURE_ALL &&
-		    v->concurrent_safe != (which == FIXTURE_SAFE))
+		bool chosen = !broken_has_fault(v) && (which == FIXTURE_ALL ||
+		              (which == FIXTURE_FROZEN && v->frozen) ||
+		              (which == FIXTURE_SAFE && v->concurrent_safe) ||
+		              (which == FIXTURE_UNSAFE && !v->concurrent_safe));
+		if (!chosen)
 			continue;
 		cases[count++] = (struct variant_case){i, SB_PUBLISH_BLOCK};
 		if (v->publish_modes)

@@ -15,8 +15,9 @@ struct variant_case {
 };
 
 /* Criterion parameters: the cases of the variants that are safe with
- * readers and writers at once, of those that are not, or of all. */
-enum fixture_which { FIXTURE_ALL, FIXTURE_SAFE, FIXTURE_UNSAFE };
+ * readers and writers at once, of those that are not, of the frozen ones
+ * (whose readers see commit 0 for ever), or of all. */
+enum fixture_which { FIXTURE_ALL, FIXTURE_SAFE, FIXTURE_UNSAFE, FIXTURE_FROZEN };
 struct criterion_test_params fixture_variants(enum fixture_which which);
 
 /* A small run: 1 writer, `readers` readers, verify, no warm-up. */

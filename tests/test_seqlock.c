@@ -161,7 +161,50 @@ Test(seqlock, direct_snapshot_holds_back_commit_and_counts_the_wait)
 	cr_assert_eq(v->snapshot_commit(snap), 1);
 	cr_assert_eq(page_header(v->read_page(snap, 4))->stamp, 1);
 	v->end_read(snap);
+	cr_assert_eq(fixture_stats(v, db).retained_visible_bytes, 0,
+	             "a direct snapshot holds no copy");
+	fixture_close(v, db);
+}
+
+/* ---- retained bytes ---- */
+
+/* A read that samples the statistics from inside itself. */
+struct sampling_read {
+	sb_db *db;
+	struct sb_stats inside;
+};
+
+static void sampling_read_fn(const struct sb_variant *variant, sb_snap *snap,
+                             void *arg, void *result)
+{
+	struct sampling_read *r = arg;
+	(void)result;
+	(void)variant->read_page(snap, 3);
+	variant->stats(r->db, &r->inside);
+}
+
+Test(seqlock, retained_is_the_writers_pool_and_each_running_reads_buffer)
+{
+	const struct sb_variant *v = seqlock();
+	sb_db *db = fixture_open(v, 16, &page_size, 1, 1, SB_PUBLISH_BLOCK);
 	cr_assert_eq(fixture_stats(v, db).retained_bytes, 0);
+	commit_on_another_thread(db, 1);
+	/* Two staged buffers and their array, kept for the next commit. */
+	uint64_t pool = fixture_stats(v, db).retained_bytes;
+	cr_assert_gt(pool, 2 * page_size);
+	cr_assert_lt(pool, 2 * page_size + 1024);
+	commit_on_another_thread(db, 2);
+	cr_assert_eq(fixture_stats(v, db).retained_bytes, pool, "not reused");
+	struct sampling_read r = {.db = db};
+	char result[100];
+	cr_assert_eq(v->run_read(db, sampling_read_fn, &r, result, sizeof result),
+	             SB_OK);
+	cr_assert_eq(r.inside.retained_bytes, pool + page_size + sizeof result);
+	cr_assert_eq(r.inside.retained_visible_bytes, page_size);
+	struct sb_stats after = fixture_stats(v, db);
+	cr_assert_eq(after.retained_bytes, pool);
+	cr_assert_eq(after.retained_visible_bytes, 0);
+	cr_assert_eq(after.retained_visible_peak_bytes, page_size);
 	fixture_close(v, db);
 }
 

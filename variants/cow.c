@@ -59,13 +59,14 @@ static void free_subtree(struct cow_node *node, unsigned level,
 }
 
 /* The node at `level` covering pages from `first`, filled with commit 0. */
-static struct cow_node *build(const struct cow_tree *tree,
+static struct cow_node *build(struct cow_tree *tree,
                               const struct sb_config *config, unsigned level,
                               uint64_t first)
 {
 	struct cow_node *node = calloc(1, sizeof *node);
 	if (!node)
 		return NULL;
+	sb_retained_add(&tree->retained, sizeof *node);
 	uint64_t span = slot_span(level);
 	for (unsigned i = 0; i < COW_FANOUT && first + i * span < tree->pages; i++) {
 		uint64_t pageno = first + i * span;
@@ -75,6 +76,7 @@ static struct cow_node *build(const struct cow_tree *tree,
 				goto fail;
 			config->init_page(config->init_ctx, pageno, page_data(page));
 			node->slot[i] = page;
+			sb_retained_add(&tree->retained, COW_PAGE_HEADER);
 		} else {
 			node->slot[i] = build(tree, config, level - 1, pageno);
 			if (!node->slot[i])
@@ -99,6 +101,7 @@ struct cow_node *cow_tree_init(struct cow_tree *tree,
 	       slot_span(tree->depth) < config->pages)
 		tree->depth++;
 	struct cow_node *root = build(tree, config, tree->depth - 1, 0);
+	tree->baseline_bytes = sb_gauge_bytes(&tree->retained.all);
 	if (!root)
 		snprintf(err, errlen, "cannot allocate %llu pages of %zu bytes "
 		         "and their page table", (unsigned long long)config->pages,
@@ -209,6 +212,7 @@ struct cow_retired *cow_txn_finish(struct cow_tree *tree, struct cow_txn *txn,
 {
 	struct cow_retired *batch = txn->retired;
 	batch->tree = tree;
+	batch->bytes += sizeof *batch + batch->capacity * sizeof batch->item[0];
 	/* Counted before the batch is handed to reclamation, so that its free
 	 * never subtracts what was not yet added. */
 	sb_retained_add(&tree->retained, batch->bytes);
@@ -234,4 +238,17 @@ void cow_retired_free(struct cow_retired *batch)
 		free(batch->item[i]);
 	sb_retained_sub(&batch->tree->retained, batch->bytes);
 	free(batch);
+}
+
+void cow_stats(struct cow_tree *tree, struct sb_stats *stats)
+{
+	/* Relaxed: a sample of statistics. */
+	bool open = atomic_load_explicit(&tree->open_snapshots,
+	                                 memory_order_relaxed) > 0;
+	uint64_t all = sb_gauge_bytes(&tree->retained.all);
+	uint64_t retired = all > tree->baseline_bytes
+		? all - tree->baseline_bytes : 0;
+	/* Set at each sample: its peak is the peak of the samples. */
+	sb_gauge_set(&tree->retained.visible, open ? retired : 0);
+	sb_stats_fill(stats, &tree->retained, NULL);
 }

@@ -20,8 +20,19 @@
  *     change.
  *   - A commit retires exactly what it replaced (the old root, the old nodes
  *     on each written path, the old page versions) into one batch; the batch
- *     is freed as a whole once no reader can reach it.  `retained` counts
- *     the bytes of retired batches not yet freed.
+ *     is freed as a whole once no reader can reach it.
+ *
+ * Memory (common.h's definition).  retained: the table nodes and the 64-byte
+ * header of every page version of the published tree (`baseline_bytes`,
+ * fixed at init: the tree always has the same shape), plus every retired
+ * batch not yet freed: its nodes, its page versions with their headers, and
+ * the batch's own list.  A transaction's private copies are counted from
+ * its commit on, as the versions they replaced.  visible: a bound: every
+ * retired byte not yet freed while any snapshot is open, else 0 (set at
+ * each stats() sample, so its peak is the peak of the samples).  Exact
+ * would need each open snapshot's root, which readers of a grace-period
+ * scheme do not publish; the bound counts also versions made after the
+ * newest reader began, which no reader can reach.
  *
  * Threads: the writer side (cow_txn_*) runs under the variant's write lock;
  * cow_read runs on any reader holding a root it obtained with an acquire
@@ -76,6 +87,8 @@ struct cow_tree {
 	size_t page_size;
 	unsigned depth;              /* node levels from root to leaf, >= 1 */
 	struct sb_retained retained;
+	uint64_t baseline_bytes;     /* the published tree beyond its pages */
+	_Atomic uint64_t open_snapshots;
 	/* ThreadSanitizer only: each reader releases it as its read ends, and
 	 * a batch's free acquires it, which is the grace period's edge that
 	 * the libraries make with code TSan cannot see (tsan.h). */
@@ -139,5 +152,20 @@ void cow_txn_abandon(struct cow_tree *tree, struct cow_txn *txn);
 
 /* Frees a batch and everything in it, and uncounts its bytes. */
 void cow_retired_free(struct cow_retired *batch);
+
+/* A snapshot opened or ended: the count behind the visible bound.  Relaxed:
+ * a statistic; it orders nothing. */
+static inline void cow_snapshot_opened(struct cow_tree *tree)
+{
+	atomic_fetch_add_explicit(&tree->open_snapshots, 1, memory_order_relaxed);
+}
+
+static inline void cow_snapshot_ended(struct cow_tree *tree)
+{
+	atomic_fetch_sub_explicit(&tree->open_snapshots, 1, memory_order_relaxed);
+}
+
+/* The retained figures (see "Memory" above) into a zeroed `stats`. */
+void cow_stats(struct cow_tree *tree, struct sb_stats *stats);
 
 #endif

@@ -53,6 +53,30 @@ void sb_temp_dir_remove(const char *dir)
 	rmdir(dir);
 }
 
+uint64_t sb_temp_dir_bytes(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	uint64_t bytes = 0;
+	struct dirent *entry;
+	char path[512];
+	while ((entry = readdir(d)) != NULL) {
+		struct stat st;
+		snprintf(path, sizeof path, "%s/%s", dir, entry->d_name);
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+			bytes += (uint64_t)st.st_blocks * 512;
+	}
+	closedir(d);
+	return bytes;
+}
+
+/* Relaxed: a statistic, read by the monitor at any time. */
+static void pool_grew(struct sb_dirty_pages *d, uint64_t bytes)
+{
+	atomic_fetch_add_explicit(&d->pool_bytes, bytes, memory_order_relaxed);
+}
+
 char *sb_dirty_find(struct sb_dirty_pages *d, uint64_t pageno)
 {
 	for (size_t i = 0; i < d->count; i++)
@@ -75,12 +99,15 @@ char *sb_dirty_add(struct sb_dirty_pages *d, uint64_t pageno, size_t page_size)
 		for (size_t i = d->capacity; i < capacity; i++)
 			buffers[i] = NULL;
 		d->buffer = buffers;
+		pool_grew(d, (capacity - d->capacity) *
+		             (sizeof *pagenos + sizeof *buffers));
 		d->capacity = capacity;
 	}
 	if (!d->buffer[d->count]) {
 		d->buffer[d->count] = malloc(page_size);
 		if (!d->buffer[d->count])
 			return NULL;
+		pool_grew(d, page_size);
 	}
 	d->pageno[d->count] = pageno;
 	return d->buffer[d->count++];

@@ -19,9 +19,16 @@
  * the poll allows.  Reader overhead: ck_epoch_begin/end per read (an atomic
  * exchange and a fence on entry), a radix walk per page, and at end_read a
  * reclamation turn if nobody else holds it — so the reader that ends last
- * frees what it held back.  Memory retained: the global epoch cannot move
- * two steps past a reader still inside its section, so every version made
- * during the longest read is kept until it ends.  Staleness: 0 (strict).
+ * frees what it held back; one relaxed increment and decrement of a shared
+ * counter per read keep the open-snapshot count behind the visible bytes.
+ * Memory retained: the global epoch cannot move two steps past a reader
+ * still inside its section, so every version made during the longest read
+ * is kept until it ends.  Staleness: 0 (strict).
+ *
+ * retained_bytes: the page tables and page-version headers of the tree,
+ * and every replaced version, node and batch list until a poll frees it
+ * (cow.h, "Memory").  retained_visible_bytes: a bound: all of the replaced
+ * ones while any snapshot is open, else 0.
  *
  * Who may call ck_epoch_call and ck_epoch_poll.  Both work on one record's
  * pending lists and are not safe against each other, so every deferred
@@ -200,6 +207,7 @@ static sb_snap *epochcow_begin_read(sb_db *db)
 	 * a full barrier on x86, or a store and ck_pr_fence_memory) reads the
 	 * global epoch: a poll that could free what the load below returns
 	 * sees this record active first. */
+	cow_snapshot_opened(&db->tree);
 	ck_epoch_begin(&snap->self->record, NULL);
 	/* Acquire: pairs with commit's release store; the tree under the root
 	 * was written before it was published. */
@@ -291,6 +299,7 @@ static void epochcow_end_read(sb_snap *snap)
 	/* ck_epoch_end: ck_pr_fence_release, then the record goes inactive:
 	 * this section's reads are done before a poll can see it inactive. */
 	ck_epoch_end(&snap->self->record, NULL);
+	cow_snapshot_ended(&db->tree);
 	free(snap);
 	/* seq_cst: the request side of the argument at epochcow_reclaim. */
 	atomic_store_explicit(&db->poll_wanted, true, memory_order_seq_cst);
@@ -346,8 +355,7 @@ static int epochcow_commit(sb_txn *txn)
 
 static void epochcow_stats(sb_db *db, struct sb_stats *stats)
 {
-	*stats = (struct sb_stats){0};
-	sb_retained_read(&db->tree.retained, stats);
+	cow_stats(&db->tree, stats);
 }
 
 const struct sb_variant sb_variant_epochcow = {

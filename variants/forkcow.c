@@ -21,9 +21,19 @@
  * callers that interleave reads with their own work) the child serves each
  * page over a socket, one round trip per read_page.  Memory retained: one
  * 4 KiB page per page first written while a snapshot shares it, until every
- * snapshot that sees that old version has ended; plus each child's page
- * tables (not counted).  Staleness: 0 (strict: the child is forked under the
- * writer lock, after every completed commit).
+ * snapshot that sees that old version has ended; and per live snapshot its
+ * child's page tables for the array and the snapshot's bitmap (below).
+ * Staleness: 0 (strict: the child is forked under the writer lock, after
+ * every completed commit).
+ *
+ * retained_bytes: the kernel's copies (counted as below), plus per live
+ * snapshot its bitmap and the page-table entries its child holds for the
+ * array (8 bytes per 4 KiB page, the last level of the tables fork copies;
+ * the upper levels, 1/512 of that, and the child's page tables for the rest
+ * of the process are not counted: a bound from below).
+ * retained_visible_bytes: the same, exactly: every copied page is an old
+ * version that a live child still maps, and the rest belongs to a live
+ * snapshot.
  *
  * Retained bytes are counted, not measured: the writer marks each 4 KiB page
  * it writes in a bitmap of the newest live snapshot.  A page not yet marked
@@ -34,8 +44,11 @@
  * ends, its older neighbour takes the union of both bitmaps (its interval
  * now reaches the ended one's successor); pages in both are freed.
  * tests/test_forkcow.c checks the count against the child's Private_Dirty
- * in /proc.  The array is mapped with MADV_NOHUGEPAGE (see flat_alloc) so
- * that the unit is 4 KiB whatever the machine's THP setting.
+ * in /proc.  The array is mapped with MADV_NOHUGEPAGE
+ * (sb_flat_alloc_small_pages): with transparent huge pages fork would copy
+ * one entry per 2 MiB and the first write would split a huge page, so the
+ * costs would depend on the machine's THP setting rather than be the 4 KiB
+ * costs documented here.
  *
  * fork() in a threaded process: only the forking thread exists in the
  * child, and any lock another thread held at the fork (malloc's, stdio's, a
@@ -73,12 +86,12 @@
  * the statistics.  The read function itself is checked under TSan in-process
  * through every other variant.
  *
- * Synchronisation is two pthread mutexes, which ThreadSanitizer understands:
- * `writer_order` serialises writers; `hold_out` is held by the writer from
- * begin_write to commit, by a reader for the fork, and at a snapshot's end
- * for its bookkeeping.  Under hold_out no transaction is half-applied, so
- * the child's image of the pages is the state after commit `commits`; the
- * live-snapshot list and the bitmaps are touched only under it.
+ * Synchronisation is the writer hold-out (hold_out.h): `hold_out` is held
+ * by the writer from begin_write to commit, by a reader for the fork, and
+ * at a snapshot's end for its bookkeeping.  Under hold_out no transaction
+ * is half-applied, so the child's image of the pages is the state after
+ * commit `commits`; the live-snapshot list and the bitmaps are touched only
+ * under it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -95,6 +108,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "hold_out.h"
 
 extern const struct sb_variant sb_variant_forkcow;
 
@@ -107,9 +121,8 @@ struct live_snapshot {
 };
 
 struct sb_db {
-	pthread_mutex_t writer_order; /* one write transaction at a time */
-	pthread_mutex_t hold_out;     /* the writer's transaction, a fork, or a
-	                                 snapshot's end */
+	struct sb_hold_out lock;      /* hold_out: the writer's transaction,
+	                                 a fork, or a snapshot's end */
 	struct sb_config config;
 	size_t bytes;                 /* pages * page_size */
 	char *flat;
@@ -117,7 +130,8 @@ struct sb_db {
 	uint64_t bitmap_words;        /* words of a `written` bitmap */
 	uint64_t commits;             /* under hold_out */
 	struct live_snapshot *newest; /* under hold_out; NULL = none live */
-	_Atomic uint64_t writer_blocked_ns;
+	uint64_t snapshot_bytes;      /* a live snapshot's bitmap and its
+	                                 child's page-table entries */
 	struct sb_retained retained;
 };
 
@@ -139,74 +153,56 @@ struct sb_snap {
 
 /* ---- the database ---- */
 
-/* The page array, as sb_flat_alloc makes it but never backed by transparent
- * huge pages: with them fork would copy one entry per 2 MiB and the first
- * write would split a huge page, so the costs would depend on the machine's
- * THP setting rather than be the 4 KiB-page costs this variant documents. */
-static char *flat_alloc(const struct sb_config *config, size_t bytes,
-                        char *err, size_t errlen)
-{
-	char *flat = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-	                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (flat == MAP_FAILED) {
-		snprintf(err, errlen, "cannot allocate %zu bytes for the database: %s",
-		         bytes, strerror(errno));
-		return NULL;
-	}
-	/* Best effort: without THP support the advice fails, and is moot. */
-	(void)madvise(flat, bytes, MADV_NOHUGEPAGE);
-	for (uint64_t n = 0; n < config->pages; n++)
-		config->init_page(config->init_ctx, n, flat + n * config->page_size);
-	return flat;
-}
-
 static int forkcow_open(const struct sb_config *config, sb_db **out, char *err,
                         size_t errlen)
 {
-	sb_db *db = calloc(1, sizeof *db);
-	if (!db) {
-		snprintf(err, errlen, "cannot allocate the database handle");
+	sb_db *db = sb_handle_alloc(sizeof *db, err, errlen);
+	if (!db)
 		return SB_ERESOURCE;
-	}
 	db->config = *config;
-	db->bytes = (size_t)config->pages * config->page_size;
+	db->bytes = (size_t)sb_database_bytes(config);
 	db->os_page = (size_t)sysconf(_SC_PAGESIZE);
 	uint64_t os_pages = (db->bytes + db->os_page - 1) / db->os_page;
 	db->bitmap_words = (os_pages + 63) / 64;
-	db->flat = flat_alloc(config, db->bytes, err, errlen);
+	db->snapshot_bytes = db->bitmap_words * sizeof(uint64_t) +
+	                     os_pages * sizeof(uint64_t);
+	db->flat = sb_flat_alloc_small_pages(config, err, errlen);
 	if (!db->flat) {
 		free(db);
 		return SB_ERESOURCE;
 	}
-	pthread_mutex_init(&db->writer_order, NULL);
-	pthread_mutex_init(&db->hold_out, NULL);
+	sb_hold_out_init(&db->lock);
 	*out = db;
 	return SB_OK;
 }
 
 static void forkcow_close(sb_db *db)
 {
-	pthread_mutex_destroy(&db->writer_order);
-	pthread_mutex_destroy(&db->hold_out);
-	munmap(db->flat, db->bytes);
+	sb_hold_out_destroy(&db->lock);
+	sb_flat_free(db->flat, &db->config);
 	free(db);
-}
-
-static int forkcow_thread_enter(sb_db *db)
-{
-	(void)db;
-	return SB_OK;
-}
-
-static void forkcow_thread_exit(sb_db *db)
-{
-	(void)db;
 }
 
 /* ---- retained pages: the live-snapshot list, all under hold_out ---- */
 
+/* Everything forkcow retains belongs to a live snapshot: retained and
+ * visible move together (all first up, visible first down, so that a
+ * sample never shows more visible than retained). */
+static void retain(sb_db *db, uint64_t bytes)
+{
+	sb_retained_add(&db->retained, bytes);
+	sb_retained_visible_add(&db->retained, bytes);
+}
+
+static void release(sb_db *db, uint64_t bytes)
+{
+	sb_retained_visible_sub(&db->retained, bytes);
+	sb_retained_sub(&db->retained, bytes);
+}
+
 static void live_link(sb_db *db, struct live_snapshot *live)
 {
+	retain(db, db->snapshot_bytes);
 	live->older = db->newest;
 	live->newer = NULL;
 	if (db->newest)
@@ -236,7 +232,7 @@ static void live_unlink(sb_db *db, struct live_snapshot *live)
 		newer->older = older;
 	else
 		db->newest = older;
-	sb_retained_sub(&db->retained, freed * db->os_page);
+	release(db, freed * db->os_page + db->snapshot_bytes);
 }
 
 /* The writer is about to write `bytes` bytes at `offset` in the array: each
@@ -255,7 +251,7 @@ static void count_first_writes(sb_db *db, size_t offset, size_t bytes)
 			continue;
 		newest->written[p / 64] |= bit;
 		newest->written_pages++;
-		sb_retained_add(&db->retained, db->os_page);
+		retain(db, db->os_page);
 	}
 }
 
@@ -301,7 +297,7 @@ static pid_t snapshot_fork(sb_db *db, sb_snap *snap)
 {
 	/* The mutex's acquire: every completed commit's pages and number are
 	 * in this thread's view, hence in the child's image. */
-	pthread_mutex_lock(&db->hold_out);
+	sb_hold_out_reader_enter(&db->lock);
 	snap->commit = db->commits;
 	pid_t pid = fork();
 	if (pid == 0)
@@ -309,7 +305,7 @@ static pid_t snapshot_fork(sb_db *db, sb_snap *snap)
 	int fork_errno = errno;
 	if (pid > 0)
 		live_link(db, &snap->live);
-	pthread_mutex_unlock(&db->hold_out);
+	sb_hold_out_reader_exit(&db->lock);
 	errno = fork_errno;
 	return pid;
 }
@@ -348,38 +344,36 @@ static _Noreturn void child_exit(int status)
 		syscall(SYS_exit_group, status);
 }
 
-/* Reads exactly `size` bytes; false on end-of-file or an error. */
-static bool read_full(int fd, void *buf, size_t size)
+enum transfer { TRANSFER_READ, TRANSFER_WRITE, TRANSFER_SEND };
+
+/* Reads or writes exactly `size` bytes; false on end-of-file or an error.
+ * send(MSG_NOSIGNAL) on a socket, so that a peer that went away is an
+ * EPIPE, not a SIGPIPE.  The buffer is written only by TRANSFER_READ. */
+static bool transfer_full(int fd, char *buf, size_t size, enum transfer how)
 {
-	char *p = buf;
 	while (size > 0) {
-		ssize_t n = read(fd, p, size);
+		ssize_t n = how == TRANSFER_READ ? read(fd, buf, size)
+		          : how == TRANSFER_SEND ? send(fd, buf, size, MSG_NOSIGNAL)
+		          : write(fd, buf, size);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return false;
-		p += n;
+		buf += n;
 		size -= (size_t)n;
 	}
 	return true;
 }
 
-/* Writes all `size` bytes; false on an error.  send(MSG_NOSIGNAL) on a
- * socket, so that a peer that went away is an EPIPE, not a SIGPIPE. */
+static bool read_full(int fd, void *buf, size_t size)
+{
+	return transfer_full(fd, buf, size, TRANSFER_READ);
+}
+
 static bool write_full(int fd, const void *buf, size_t size, bool socket)
 {
-	const char *p = buf;
-	while (size > 0) {
-		ssize_t n = socket ? send(fd, p, size, MSG_NOSIGNAL)
-		                   : write(fd, p, size);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		size -= (size_t)n;
-	}
-	return true;
+	return transfer_full(fd, (char *)buf, size,
+	                     socket ? TRANSFER_SEND : TRANSFER_WRITE);
 }
 
 /* Waits for the child; its wait status, or -1 when it could not be had. */
@@ -417,9 +411,9 @@ static bool exited_cleanly(pid_t pid, int status)
 /* After the child is gone: its retained pages are released. */
 static void snapshot_retire(sb_db *db, sb_snap *snap)
 {
-	pthread_mutex_lock(&db->hold_out);
+	sb_hold_out_reader_enter(&db->lock);
 	live_unlink(db, &snap->live);
-	pthread_mutex_unlock(&db->hold_out);
+	sb_hold_out_reader_exit(&db->lock);
 }
 
 /* The served child: answers each page number with the page's bytes, until
@@ -568,18 +562,9 @@ static int forkcow_run_read(sb_db *db, sb_read_fn fn, void *arg, void *result,
 
 static sb_txn *forkcow_begin_write(sb_db *db)
 {
-	pthread_mutex_lock(&db->writer_order);
-	/* With writer_order held no other writer holds hold_out: if it is
-	 * taken, a reader is forking (or retiring a snapshot), and this wait
-	 * is the writer's stall. */
-	if (pthread_mutex_trylock(&db->hold_out) != 0) {
-		uint64_t start = sb_now_ns();
-		pthread_mutex_lock(&db->hold_out);
-		/* Relaxed: a statistic, read by the monitor at any time. */
-		atomic_fetch_add_explicit(&db->writer_blocked_ns,
-		                          sb_now_ns() - start,
-		                          memory_order_relaxed);
-	}
+	/* A wait here is for a fork (or a snapshot's short end-of-life
+	 * bookkeeping): the writer's stall. */
+	sb_hold_out_writer_enter(&db->lock);
 	return (sb_txn *)db;
 }
 
@@ -598,18 +583,13 @@ static int forkcow_commit(sb_txn *txn)
 	sb_db *db = (sb_db *)txn;
 	db->commits++;
 	/* The unlock's release: the next fork's image holds these pages. */
-	pthread_mutex_unlock(&db->hold_out);
-	pthread_mutex_unlock(&db->writer_order);
+	sb_hold_out_writer_exit(&db->lock);
 	return SB_OK;
 }
 
 static void forkcow_stats(sb_db *db, struct sb_stats *stats)
 {
-	*stats = (struct sb_stats){0};
-	sb_retained_read(&db->retained, stats);
-	/* Relaxed: a sample; see forkcow_begin_write. */
-	stats->writer_blocked_ns =
-		atomic_load_explicit(&db->writer_blocked_ns, memory_order_relaxed);
+	sb_stats_fill(stats, &db->retained, &db->lock.writer_blocked_ns);
 }
 
 const struct sb_variant sb_variant_forkcow = {
@@ -619,8 +599,6 @@ const struct sb_variant sb_variant_forkcow = {
 	.concurrent_safe = true,
 	.open = forkcow_open,
 	.close = forkcow_close,
-	.thread_enter = forkcow_thread_enter,
-	.thread_exit = forkcow_thread_exit,
 	.begin_read = forkcow_begin_read,
 	.snapshot_commit = forkcow_snapshot_commit,
 	.read_page = forkcow_read_page,

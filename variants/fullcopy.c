@@ -17,39 +17,30 @@
  * lock; with transparent huge pages where allowed, which makes it several
  * times cheaper) plus the copy, per read, however few pages the read then
  * touches; the pages themselves are read with no synchronisation at all.
- * Memory retained: one database per live snapshot, returned at end_read.
- * Staleness: 0 (strict: the copy is taken under the writer lock, after
- * every completed commit).
+ * Memory retained: one database per live snapshot, returned at end_read;
+ * retained_bytes and retained_visible_bytes both count exactly these copies
+ * (every copy belongs to a live snapshot).  Staleness: 0 (strict: the copy
+ * is taken under the writer lock, after every completed commit).
  *
- * writer_blocked_ns counts what a writer actually waited in begin_write for
- * a reader's copy to finish (writers queue among themselves on a separate
- * mutex first, so waiting for another writer is not counted).
- *
- * Synchronisation is two pthread mutexes (ThreadSanitizer understands them):
- * `writer_order` serialises writers; `hold_out` is held by the writer from
- * begin_write to commit and by a reader for the copy.  The copy and the
- * commit counter are read under `hold_out`, so a copy never contains part of
- * a transaction, and the mutex's acquire/release orders the writer's page
- * stores before the copy (and the copy's loads before the next writer's
- * stores).
+ * Synchronisation is the writer hold-out (hold_out.h): the writer holds it
+ * from begin_write to commit, a reader for its copy, so a copy never
+ * contains part of a transaction; writer_blocked_ns counts what a writer
+ * waited in begin_write for a reader's copy to finish.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "common.h"
+#include "hold_out.h"
 
 struct sb_db {
-	pthread_mutex_t writer_order; /* one write transaction at a time */
-	pthread_mutex_t hold_out;     /* the writer's transaction, or one copy */
-	struct sb_config config;
+	struct sb_flat_db base;
+	struct sb_hold_out lock;
 	size_t bytes;                 /* pages * page_size */
-	char *flat;
 	uint64_t commits;             /* written and read only under hold_out */
-	_Atomic uint64_t writer_blocked_ns;
 	struct sb_retained retained;
 };
 
@@ -62,41 +53,19 @@ struct sb_snap {
 static int fullcopy_open(const struct sb_config *config, sb_db **out,
                          char *err, size_t errlen)
 {
-	sb_db *db = calloc(1, sizeof *db);
-	if (!db) {
-		snprintf(err, errlen, "cannot allocate the database handle");
+	sb_db *db = sb_flat_db_open(sizeof *db, config, err, errlen);
+	if (!db)
 		return SB_ERESOURCE;
-	}
-	db->config = *config;
-	db->bytes = (size_t)config->pages * config->page_size;
-	db->flat = sb_flat_alloc(config, err, errlen);
-	if (!db->flat) {
-		free(db);
-		return SB_ERESOURCE;
-	}
-	pthread_mutex_init(&db->writer_order, NULL);
-	pthread_mutex_init(&db->hold_out, NULL);
+	db->bytes = (size_t)sb_database_bytes(config);
+	sb_hold_out_init(&db->lock);
 	*out = db;
 	return SB_OK;
 }
 
 static void fullcopy_close(sb_db *db)
 {
-	pthread_mutex_destroy(&db->writer_order);
-	pthread_mutex_destroy(&db->hold_out);
-	sb_flat_free(db->flat, &db->config);
-	free(db);
-}
-
-static int fullcopy_thread_enter(sb_db *db)
-{
-	(void)db;
-	return SB_OK;
-}
-
-static void fullcopy_thread_exit(sb_db *db)
-{
-	(void)db;
+	sb_hold_out_destroy(&db->lock);
+	sb_flat_db_close(db);
 }
 
 /* A buffer of `bytes` bytes whose pages are all resident and writable, or
@@ -139,11 +108,12 @@ static sb_snap *fullcopy_begin_read(sb_db *db)
 	}
 	/* Under hold_out no transaction is half-applied, and the mutex's
 	 * acquire makes every completed commit's pages and number visible. */
-	pthread_mutex_lock(&db->hold_out);
+	sb_hold_out_reader_enter(&db->lock);
 	snap->commit = db->commits;
-	memcpy(snap->copy, db->flat, db->bytes);
-	pthread_mutex_unlock(&db->hold_out);
+	memcpy(snap->copy, db->base.flat, db->bytes);
+	sb_hold_out_reader_exit(&db->lock);
 	sb_retained_add(&db->retained, db->bytes);
+	sb_retained_visible_add(&db->retained, db->bytes);
 	return snap;
 }
 
@@ -154,30 +124,21 @@ static uint64_t fullcopy_snapshot_commit(const sb_snap *snap)
 
 static const void *fullcopy_read_page(sb_snap *snap, uint64_t pageno)
 {
-	return snap->copy + pageno * snap->db->config.page_size;
+	return snap->copy + pageno * snap->db->base.config.page_size;
 }
 
 static void fullcopy_end_read(sb_snap *snap)
 {
 	sb_db *db = snap->db;
 	munmap(snap->copy, db->bytes);
+	sb_retained_visible_sub(&db->retained, db->bytes);
 	sb_retained_sub(&db->retained, db->bytes);
 	free(snap);
 }
 
 static sb_txn *fullcopy_begin_write(sb_db *db)
 {
-	pthread_mutex_lock(&db->writer_order);
-	/* With writer_order held no other writer holds hold_out: if it is
-	 * taken, a reader is copying, and this wait is the writer's stall. */
-	if (pthread_mutex_trylock(&db->hold_out) != 0) {
-		uint64_t start = sb_now_ns();
-		pthread_mutex_lock(&db->hold_out);
-		/* Relaxed: a statistic, read by the monitor at any time. */
-		atomic_fetch_add_explicit(&db->writer_blocked_ns,
-		                          sb_now_ns() - start,
-		                          memory_order_relaxed);
-	}
+	sb_hold_out_writer_enter(&db->lock);
 	return (sb_txn *)db;
 }
 
@@ -186,27 +147,20 @@ static void *fullcopy_write_page(sb_txn *txn, uint64_t pageno)
 	sb_db *db = (sb_db *)txn;
 	/* In place: no reader sees the flat array except through a copy
 	 * taken under hold_out, which this transaction holds. */
-	return db->flat + pageno * db->config.page_size;
+	return sb_flat_db_page(&db->base, pageno);
 }
 
 static int fullcopy_commit(sb_txn *txn)
 {
 	sb_db *db = (sb_db *)txn;
 	db->commits++;
-	/* The unlock's release publishes the pages and the number to the
-	 * next copy. */
-	pthread_mutex_unlock(&db->hold_out);
-	pthread_mutex_unlock(&db->writer_order);
+	sb_hold_out_writer_exit(&db->lock);
 	return SB_OK;
 }
 
 static void fullcopy_stats(sb_db *db, struct sb_stats *stats)
 {
-	*stats = (struct sb_stats){0};
-	sb_retained_read(&db->retained, stats);
-	/* Relaxed: a sample; see fullcopy_begin_write. */
-	stats->writer_blocked_ns =
-		atomic_load_explicit(&db->writer_blocked_ns, memory_order_relaxed);
+	sb_stats_fill(stats, &db->retained, &db->lock.writer_blocked_ns);
 }
 
 const struct sb_variant sb_variant_fullcopy = {
@@ -216,8 +170,6 @@ const struct sb_variant sb_variant_fullcopy = {
 	.concurrent_safe = true,
 	.open = fullcopy_open,
 	.close = fullcopy_close,
-	.thread_enter = fullcopy_thread_enter,
-	.thread_exit = fullcopy_thread_exit,
 	.begin_read = fullcopy_begin_read,
 	.snapshot_commit = fullcopy_snapshot_commit,
 	.read_page = fullcopy_read_page,

@@ -50,7 +50,7 @@
  * The holder also brings the other copy up to date once it drains, and frees
  * the entries both copies hold, so an idle database keeps no oplog; it
  * spares the entries the writer may be reading in an open transaction (the
- * writer announces that horizon at begin_write, see writer_horizon).
+ * writer announces that horizon at begin_write, see leftright_oplog.h).
  *
  * Costs.  Writer stall: block mode waits, in commit, for the longest read
  * that was running on the old copy at the swap, so a long reader stalls the
@@ -60,22 +60,33 @@
  * consistent store and one load at begin_read and end_read, none per page;
  * in try mode the reader that drains the old copy also copies the pending
  * pages into both copies and frees their entries (milliseconds after a long
- * read), in end_read.  Memory retained: always the second copy (pages x page_size), plus
- * the oplog: 8 bytes per written page during a block-mode commit, and in try
- * mode a page image (plus a 64-byte header) per page written since both
- * copies last agreed, which grows by write rate x read length while a long
- * reader holds the old copy.  Staleness: 0 in block mode; in try mode a
+ * read), in end_read.  Memory retained: always the second copy (pages x
+ * page_size); in try mode the oplog (leftright_oplog.h): a page image plus
+ * a 64-byte header per page written since both copies last agreed, which
+ * grows by write rate x read length while a long reader holds the old copy.
+ * Staleness: 0 in block mode; in try mode a
  * reader that begins while the old copy still has readers sees the copy
  * published before them, up to one read's length behind.  A lone reader
  * sees almost none: it is the last on the old copy, and publishes as it
  * leaves, before its next begin_read.
+ *
+ * retained_bytes: the second copy; each reading thread's record; in block
+ * mode the bitmap of logged pages (1 bit a page) and the log's array (its
+ * capacity, kept for reuse); in try mode the oplog's per-page index (16
+ * bytes a page) and its entries until they are freed.
+ * retained_visible_bytes: a bound: the second copy while any snapshot is
+ * open, else 0 (computed in stats from the readers' epochs, so its peak is
+ * the peak of stats' samples).  Which copy
+ * each reader is on is not published, so a reader on the newest copy
+ * counts too; the oplog is never visible (readers read the copies).
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "common.h"
+#include "leftright_oplog.h"
+#include "timed_lock.h"
 
 #define CACHE_LINE 64
 /* The drained-wait of a block-mode commit: spin this long, then sleep a
@@ -84,8 +95,6 @@
 #define DRAIN_SPIN_NS 20000u
 #define DRAIN_SLEEP_MIN_NS 50000u
 #define DRAIN_SLEEP_MAX_NS 1000000u
-/* Bytes before the page image in an oplog entry (keeps images aligned). */
-#define ENTRY_HEADER_BYTES 64u
 
 /* The publisher token (try mode). */
 #define PUBLISHER_HELD 1u
@@ -107,13 +116,6 @@ struct reader_record {
 	struct reader_record *thread_next; /* owner only: this thread's records */
 };
 
-/* One page write (try mode): its commit, the page, then the page image. */
-struct oplog_entry {
-	struct oplog_entry *next;
-	uint64_t commit;
-	uint64_t pageno;
-};
-
 struct sb_snap {
 	const char *base;
 	size_t page_size;
@@ -125,14 +127,6 @@ struct sb_snap {
 struct sb_txn {
 	sb_db *db;
 	uint64_t commit;
-	struct oplog_entry *entries; /* try mode: this transaction's writes */
-	uint64_t horizon;            /* try mode: see writer_horizon */
-};
-
-/* The writer's index of its newest entry of a page (try mode). */
-struct latest_entry {
-	struct oplog_entry *entry; /* valid while commit > the txn's horizon */
-	uint64_t commit;           /* 0: the page has none */
 };
 
 struct sb_db {
@@ -153,25 +147,13 @@ struct sb_db {
 	uint64_t *log;
 	size_t log_len, log_cap;
 	uint64_t *logged;        /* bitmap: page is in `log` */
-	/* try mode: per page, its newest oplog entry */
-	struct latest_entry *latest;
 
-	/* ---- try mode: between the writer and the publisher ---- */
+	/* ---- try mode ---- */
+	struct lr_oplog oplog;
 	_Atomic uint64_t committed;                /* last commit pushed */
-	_Atomic(struct oplog_entry *) incoming;    /* pushed, newest first */
 	_Atomic unsigned publisher;                /* PUBLISHER_* bits */
-	/* Entries of commits up to retired_upto are in both copies.  During a
-	 * transaction the writer reads the entries of commits above
-	 * writer_horizon (the retired_upto it saw at begin_write), so a
-	 * publisher frees only up to the horizon: 0 while begin_write reads
-	 * retired_upto, UINT64_MAX outside a transaction. */
-	_Atomic uint64_t retired_upto;
-	_Atomic uint64_t writer_horizon;
-
-	/* ---- the publisher: the token holder (try) or the writer (block) ---- */
-	struct oplog_entry *oplog_head, *oplog_tail; /* commit order */
-	struct oplog_entry *unfreed_head, *unfreed_tail; /* in both copies */
-	uint64_t applied[2];     /* the commit each copy holds */
+	/* The publisher's (the token holder): the commit each copy holds. */
+	uint64_t applied[2];
 };
 
 /* Each thread's records, one per database it entered. */
@@ -189,26 +171,12 @@ static inline char *page_in(const sb_db *db, unsigned copy, uint64_t pageno)
 	return db->copy[copy] + pageno * db->config.page_size;
 }
 
-static inline char *entry_image(struct oplog_entry *entry)
-{
-	return (char *)entry + ENTRY_HEADER_BYTES;
-}
-
-static inline uint64_t entry_bytes(const sb_db *db)
-{
-	return ENTRY_HEADER_BYTES + db->config.page_size;
-}
-
 /* ---- open and close ---- */
 
-static void free_entries(sb_db *db, struct oplog_entry *entry)
+/* Bytes of the block-mode bitmap of logged pages. */
+static uint64_t logged_bytes(const sb_db *db)
 {
-	while (entry) {
-		struct oplog_entry *next = entry->next;
-		free(entry);
-		sb_retained_sub(&db->retained, entry_bytes(db));
-		entry = next;
-	}
+	return (db->config.pages + 63) / 64 * sizeof *db->logged;
 }
 
 static void leftright_close(sb_db *db)
@@ -222,11 +190,7 @@ static void leftright_close(sb_db *db)
 		free(record);
 		record = next;
 	}
-	free_entries(db, db->txn.entries);
-	free_entries(db, db->oplog_head);
-	free_entries(db, atomic_load_explicit(&db->incoming, memory_order_acquire));
-	free_entries(db, db->unfreed_head);
-	free(db->latest);
+	lr_oplog_destroy(&db->oplog);
 	free(db->log);
 	free(db->logged);
 	sb_flat_free(db->copy[0], &db->config);
@@ -249,29 +213,27 @@ static int leftright_open(const struct sb_config *config, sb_db **out,
 	db->try_publish = config->publish == SB_PUBLISH_TRY;
 	db->txn.db = db;
 	pthread_mutex_init(&db->writer_lock, NULL);
-	size_t bytes = (size_t)config->pages * config->page_size;
+	uint64_t bytes = sb_database_bytes(config);
+	/* Both copies as sb_flat_alloc makes them: the same initial bytes. */
 	db->copy[0] = sb_flat_alloc(config, err, errlen);
-	if (!db->copy[0]) {
+	db->copy[1] = db->copy[0] ? sb_flat_alloc(config, err, errlen) : NULL;
+	if (!db->copy[1]) {
 		leftright_close(db);
 		return SB_ERESOURCE;
 	}
-	/* The second copy: mmap, as sb_flat_alloc does, then the same bytes. */
-	void *second = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-	                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (second == MAP_FAILED) {
-		snprintf(err, errlen, "cannot allocate %zu bytes for the second copy",
-		         bytes);
-		leftright_close(db);
-		return SB_ERESOURCE;
-	}
-	db->copy[1] = second;
-	memcpy(db->copy[1], db->copy[0], bytes);
 	sb_retained_add(&db->retained, bytes);
-	if (db->try_publish)
-		db->latest = calloc(config->pages, sizeof *db->latest);
-	else
+	int status = SB_OK;
+	if (db->try_publish) {
+		status = lr_oplog_init(&db->oplog, config->pages,
+		                       config->page_size, &db->retained);
+	} else {
 		db->logged = calloc((config->pages + 63) / 64, sizeof *db->logged);
-	if (!db->latest && !db->logged) {
+		if (db->logged)
+			sb_retained_add(&db->retained, logged_bytes(db));
+		else
+			status = SB_ERESOURCE;
+	}
+	if (status != SB_OK) {
 		snprintf(err, errlen, "cannot allocate the oplog's index of %llu pages",
 		         (unsigned long long)config->pages);
 		leftright_close(db);
@@ -279,8 +241,6 @@ static int leftright_open(const struct sb_config *config, sb_db **out,
 	}
 	/* Relaxed: no other thread exists yet; thread creation publishes. */
 	atomic_store_explicit(&db->published, 0, memory_order_relaxed);
-	atomic_store_explicit(&db->writer_horizon, UINT64_MAX,
-	                      memory_order_relaxed);
 	*out = db;
 	return SB_OK;
 }
@@ -307,6 +267,7 @@ static int leftright_thread_enter(sb_db *db)
 		record = aligned_alloc(CACHE_LINE, sizeof *record);
 		if (!record)
 			return SB_ERESOURCE;
+		sb_retained_add(&db->retained, sizeof *record);
 		memset(record, 0, sizeof *record);
 		record->db = db;
 		atomic_init(&record->epoch, 0);
@@ -485,12 +446,13 @@ static void *block_write_page(sb_db *db, uint64_t pageno)
 			uint64_t *log = realloc(db->log, cap * sizeof *log);
 			if (!log)
 				return NULL;
+			sb_retained_add(&db->retained,
+			                (cap - db->log_cap) * sizeof *log);
 			db->log = log;
 			db->log_cap = cap;
 		}
 		db->log[db->log_len++] = pageno;
 		db->logged[pageno / 64] |= bit;
-		sb_retained_add(&db->retained, sizeof *db->log);
 	}
 	/* Relaxed: only the writer stores `published`. */
 	uint64_t published = atomic_load_explicit(&db->published,
@@ -521,9 +483,7 @@ static void wait_for_old_copy(sb_db *db)
 		now = sb_now_ns();
 	}
 drained:
-	/* Relaxed: a statistic, read by the monitor at any time. */
-	atomic_fetch_add_explicit(&db->writer_blocked_ns, sb_now_ns() - start,
-	                          memory_order_relaxed);
+	sb_blocked_since(&db->writer_blocked_ns, start);
 }
 
 static void block_commit(sb_db *db, uint64_t commit)
@@ -539,86 +499,17 @@ static void block_commit(sb_db *db, uint64_t commit)
 		       db->config.page_size);
 		db->logged[pageno / 64] &= ~(1ull << (pageno % 64));
 	}
-	sb_retained_sub(&db->retained, db->log_len * sizeof *db->log);
 	db->log_len = 0;
 }
 
-/* ---- try mode: the oplog and the publisher ---- */
+/* ---- try mode: the publisher ---- */
 
-/* Moves what the writer pushed to the end of the oplog, in commit order. */
-static void take_incoming(sb_db *db)
-{
-	/* Acquire: pairs with the writer's release push; the entries' fields
-	 * and images are visible. */
-	struct oplog_entry *newest_first =
-		atomic_exchange_explicit(&db->incoming, NULL, memory_order_acquire);
-	struct oplog_entry *oldest_first = NULL;
-	while (newest_first) {
-		struct oplog_entry *next = newest_first->next;
-		newest_first->next = oldest_first;
-		oldest_first = newest_first;
-		newest_first = next;
-	}
-	if (!oldest_first)
-		return;
-	if (db->oplog_tail)
-		db->oplog_tail->next = oldest_first;
-	else
-		db->oplog_head = oldest_first;
-	struct oplog_entry *tail = oldest_first;
-	while (tail->next)
-		tail = tail->next;
-	db->oplog_tail = tail;
-}
-
-/* Copies into `copy` every logged page of the commits after the one it
- * holds, up to `upto`, in commit order. */
+/* Copies into `copy` the pages of the commits after the one it holds, up
+ * to `upto`. */
 static void apply_oplog(sb_db *db, unsigned copy, uint64_t upto)
 {
-	for (struct oplog_entry *e = db->oplog_head; e && e->commit <= upto;
-	     e = e->next)
-		if (e->commit > db->applied[copy])
-			memcpy(page_in(db, copy, e->pageno), entry_image(e),
-			       db->config.page_size);
+	lr_oplog_apply(&db->oplog, db->copy[copy], db->applied[copy], upto);
 	db->applied[copy] = upto;
-}
-
-/* Frees the entries both copies hold, except those the writer may still
- * read (see writer_horizon); those wait in `unfreed` for a later holder. */
-static void retire_oplog(sb_db *db)
-{
-	uint64_t both = db->applied[0] < db->applied[1] ? db->applied[0]
-	                                                : db->applied[1];
-	while (db->oplog_head && db->oplog_head->commit <= both) {
-		struct oplog_entry *entry = db->oplog_head;
-		db->oplog_head = entry->next;
-		entry->next = NULL;
-		if (db->unfreed_tail)
-			db->unfreed_tail->next = entry;
-		else
-			db->unfreed_head = entry;
-		db->unfreed_tail = entry;
-	}
-	if (!db->oplog_head)
-		db->oplog_tail = NULL;
-	if (!db->unfreed_head)
-		return;
-	/* Seq_cst store, then seq_cst load of the horizon: the writer's
-	 * begin_write does the mirror image (horizon, then this), so either
-	 * we see its horizon or it sees `both` (see writer_horizon).  The
-	 * store is also a release: both copies hold these pages. */
-	atomic_store_explicit(&db->retired_upto, both, memory_order_seq_cst);
-	uint64_t horizon = atomic_load_explicit(&db->writer_horizon,
-	                                        memory_order_seq_cst);
-	uint64_t limit = horizon < both ? horizon : both;
-	while (db->unfreed_head && db->unfreed_head->commit <= limit) {
-		struct oplog_entry *entry = db->unfreed_head;
-		db->unfreed_head = entry->next;
-		free(entry);
-		sb_retained_sub(&db->retained, entry_bytes(db));
-	}
-	if (!db->unfreed_head)
-		db->unfreed_tail = NULL;
 }
 
 /* The publisher's work, token held: publish the newest commit if the copy
@@ -627,12 +518,12 @@ static void retire_oplog(sb_db *db)
 static void publish_work(sb_db *db)
 {
 	/* Acquire: pairs with the writer's store; every entry of the commits
-	 * up to `newest` was pushed before it, so take_incoming's exchange
+	 * up to `newest` was pushed before it, so lr_oplog_take's exchange
 	 * (which reads the newest value of `incoming`) finds them.  Entries of
 	 * a later commit may come along; they wait in the oplog. */
 	uint64_t newest = atomic_load_explicit(&db->committed,
 	                                       memory_order_acquire);
-	take_incoming(db);
+	lr_oplog_take(&db->oplog);
 	/* Relaxed: only token holders store `published`; the token orders
 	 * them. */
 	uint64_t published = atomic_load_explicit(&db->published,
@@ -646,7 +537,8 @@ static void publish_work(sb_db *db)
 	}
 	if (db->applied[other] < db->applied[shown] && old_copy_drained(db))
 		apply_oplog(db, other, db->applied[shown]);
-	retire_oplog(db);
+	lr_oplog_retire(&db->oplog, db->applied[0] < db->applied[1]
+	                            ? db->applied[0] : db->applied[1]);
 }
 
 /* Asks for a publish without ever waiting: either takes the token and
@@ -676,61 +568,14 @@ static void publish_help(sb_db *db)
 	                                                  memory_order_seq_cst));
 }
 
-static void *try_write_page(sb_db *db, uint64_t pageno)
-{
-	struct latest_entry *newest = &db->latest[pageno];
-	if (newest->commit == db->txn.commit)
-		return entry_image(newest->entry);
-	struct oplog_entry *entry = aligned_alloc(CACHE_LINE, entry_bytes(db));
-	if (!entry)
-		return NULL;
-	sb_retained_add(&db->retained, entry_bytes(db));
-	entry->commit = db->txn.commit;
-	entry->pageno = pageno;
-	/* The page's newest version.  If its newest entry is above the
-	 * horizon, that entry is not freed before this transaction ends (and
-	 * is immutable).  Else both copies hold it (the publisher said so
-	 * through retired_upto), and the published one is not written before
-	 * this transaction commits: a publisher writes only the pages of
-	 * commits a copy lacks.  Acquire: pairs with publish_copy. */
-	const char *source = newest->commit > db->txn.horizon
-		? entry_image(newest->entry)
-		: page_in(db, atomic_load_explicit(&db->published,
-		                                   memory_order_acquire) & 1,
-		          pageno);
-	memcpy(entry_image(entry), source, db->config.page_size);
-	entry->next = db->txn.entries;
-	db->txn.entries = entry;
-	newest->entry = entry;
-	newest->commit = entry->commit;
-	return entry_image(entry);
-}
-
 static void try_commit(sb_db *db, uint64_t commit)
 {
-	struct oplog_entry *first = db->txn.entries, *last = first;
-	db->txn.entries = NULL;
-	if (first) {
-		while (last->next)
-			last = last->next;
-		last->next = atomic_load_explicit(&db->incoming,
-		                                  memory_order_relaxed);
-		/* Release: the entries and their images are visible to the
-		 * publisher that takes them.  Relaxed on failure. */
-		while (!atomic_compare_exchange_weak_explicit(&db->incoming,
-		                                              &last->next, first,
-		                                              memory_order_release,
-		                                              memory_order_relaxed))
-			;
-	}
+	lr_oplog_txn_push(&db->oplog);
 	/* Seq_cst: ordered before the publisher's drain check (ours in
 	 * publish_help, or another holder's after our request), the other
 	 * half of the pattern in end_read. */
 	atomic_store_explicit(&db->committed, commit, memory_order_seq_cst);
-	/* Seq_cst (release is what it needs: our reads of entries happen
-	 * before a publisher frees them; see writer_horizon). */
-	atomic_store_explicit(&db->writer_horizon, UINT64_MAX,
-	                      memory_order_seq_cst);
+	lr_oplog_txn_end(&db->oplog);
 	publish_help(db);
 }
 
@@ -740,24 +585,22 @@ static sb_txn *leftright_begin_write(sb_db *db)
 {
 	pthread_mutex_lock(&db->writer_lock);
 	db->txn.commit = db->commits + 1;
-	if (db->try_publish) {
-		/* Seq_cst, all three: first "keep every entry", then read how
-		 * far entries are in both copies, then allow freeing up to there
-		 * (see writer_horizon and retire_oplog). */
-		atomic_store_explicit(&db->writer_horizon, 0, memory_order_seq_cst);
-		db->txn.horizon = atomic_load_explicit(&db->retired_upto,
-		                                       memory_order_seq_cst);
-		atomic_store_explicit(&db->writer_horizon, db->txn.horizon,
-		                      memory_order_seq_cst);
-	}
+	if (db->try_publish)
+		lr_oplog_txn_begin(&db->oplog, db->txn.commit);
 	return &db->txn;
 }
 
 static void *leftright_write_page(sb_txn *txn, uint64_t pageno)
 {
 	sb_db *db = txn->db;
-	return db->try_publish ? try_write_page(db, pageno)
-	                       : block_write_page(db, pageno);
+	if (!db->try_publish)
+		return block_write_page(db, pageno);
+	/* Acquire: pairs with publish_copy; the copy readers use, in case the
+	 * copies hold the page's newest version. */
+	uint64_t published = atomic_load_explicit(&db->published,
+	                                          memory_order_acquire);
+	return lr_oplog_write(&db->oplog, pageno,
+	                      page_in(db, published & 1, pageno));
 }
 
 static int leftright_commit(sb_txn *txn)
@@ -772,13 +615,25 @@ static int leftright_commit(sb_txn *txn)
 	return SB_OK;
 }
 
+/* Whether any reading thread is inside a read now (a sample). */
+static bool some_snapshot_open(sb_db *db)
+{
+	/* Acquire: the records' fields as pushed. */
+	for (struct reader_record *record =
+	             atomic_load_explicit(&db->records, memory_order_acquire);
+	     record; record = record->next)
+		/* Relaxed: a sample for a statistic; it orders nothing. */
+		if (atomic_load_explicit(&record->epoch, memory_order_relaxed) & 1)
+			return true;
+	return false;
+}
+
 static void leftright_stats(sb_db *db, struct sb_stats *stats)
 {
-	*stats = (struct sb_stats){0};
-	sb_retained_read(&db->retained, stats);
-	/* Relaxed: a sample; see wait_for_old_copy. */
-	stats->writer_blocked_ns =
-		atomic_load_explicit(&db->writer_blocked_ns, memory_order_relaxed);
+	/* The visible bound (see the opening comment), set at each sample. */
+	sb_gauge_set(&db->retained.visible, some_snapshot_open(db)
+	             ? sb_database_bytes(&db->config) : 0);
+	sb_stats_fill(stats, &db->retained, &db->writer_blocked_ns);
 }
 
 const struct sb_variant sb_variant_leftright = {

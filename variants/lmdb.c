@@ -39,13 +39,19 @@
  * pointer into the map, no copy.  Memory retained: LMDB reuses a freed page
  * only once every reader older than the transaction that freed it has
  * ended, so while a long reader lives every commit's freed pages stay in
- * the file and the file grows; retained_bytes counts exactly those pages
- * (free-list records from the oldest live reader's transaction to the last
- * commit, which LMDB would otherwise reuse), so it returns to zero when the
- * readers end, as retained bytes must.  The file's growth (me_last_pgno)
- * is not that figure: it never shrinks, and follows the peak of the count
- * (the freed pages are reused once the readers end).  Staleness: 0
- * (strict).
+ * the file and the file grows; it never shrinks, but once the readers end
+ * the freed pages are reused and it stops growing.  Staleness: 0 (strict).
+ *
+ * retained_bytes: the engine's files (data and lock file, their allocated
+ * blocks on the memory-backed file system) beyond one copy of the pages,
+ * which includes every page a reader made the file grow by (for ever: the
+ * file does not shrink), the B+tree's branch pages, the overflow runs'
+ * headers and the free pages; plus the write transaction's page buffers
+ * (a pool) and the zero page returned on a failed read.
+ * retained_visible_bytes: a bound: the pages freed by the transactions
+ * from the oldest open snapshot's to the last commit (free-list records
+ * LMDB would otherwise reuse).  A page freed there that was written after
+ * the newest snapshot began is counted though no snapshot can reach it.
  */
 #include <errno.h>
 #include <lmdb.h>
@@ -57,6 +63,7 @@
 
 #include "common.h"
 #include "engine_files.h"
+#include "timed_lock.h"
 
 /* The key that holds the commit number: above every page number. */
 #define COMMIT_KEY SIZE_MAX
@@ -128,8 +135,7 @@ struct sb_db {
 	pthread_mutex_t stats_lock;  /* stats_txn and cache */
 	MDB_txn *stats_txn;          /* a reset read transaction, reused */
 	struct retained_cache cache;
-	_Atomic uint64_t retained_bytes;
-	_Atomic uint64_t retained_peak;
+	struct sb_retained retained;
 };
 
 /* ---- open and close ---- */
@@ -322,18 +328,6 @@ static void lmdb_close(sb_db *db)
 	destroy(db);
 }
 
-static int lmdb_thread_enter(sb_db *db)
-{
-	/* MDB_NOTLS: LMDB keeps nothing per thread. */
-	(void)db;
-	return SB_OK;
-}
-
-static void lmdb_thread_exit(sb_db *db)
-{
-	(void)db;
-}
-
 /* ---- reads ---- */
 
 static void report(const char *what, int rc)
@@ -499,14 +493,7 @@ static void write_abandon(struct sb_txn *t)
 
 static sb_txn *lmdb_begin_write(sb_db *db)
 {
-	if (pthread_mutex_trylock(&db->write_lock) != 0) {
-		uint64_t start = sb_now_ns();
-		pthread_mutex_lock(&db->write_lock);
-		/* Relaxed: a statistic, read by the monitor at any time. */
-		atomic_fetch_add_explicit(&db->writer_blocked_ns,
-		                          sb_now_ns() - start,
-		                          memory_order_relaxed);
-	}
+	sb_mutex_lock_timed(&db->write_lock, &db->writer_blocked_ns);
 	struct sb_txn *t = &db->write;
 	int rc = mdb_txn_begin(db->env, NULL, 0, &t->txn);
 	if (rc) {
@@ -633,20 +620,20 @@ static int count_freed_pages(MDB_txn *txn, uint64_t from, uint64_t to,
 	return MDB_SUCCESS;
 }
 
-/* The pages LMDB keeps only for readers: those freed by the transactions
- * from the oldest reader's to the one before the last commit.  (LMDB reuses
+/* The pages LMDB keeps only for readers (the visible bound): those freed by
+ * the transactions from the oldest reader's to the one before the last
+ * commit.  (LMDB reuses
  * a record only below the oldest reader's id; with no reader, all but the
  * last commit's, which the other meta page still points at.)  The free-list
  * records in that range never change while the reader lives, so only the
  * newer ones are read when the oldest reader is the same as last time. */
-static void update_retained(sb_db *db)
+static void update_visible(sb_db *db)
 {
 	uint64_t oldest = oldest_reader(db);
 	struct retained_cache *cache = &db->cache;
 	if (oldest == 0) {
 		*cache = (struct retained_cache){0};
-		/* Relaxed: a statistic; see lmdb_stats. */
-		atomic_store_explicit(&db->retained_bytes, 0, memory_order_relaxed);
+		sb_gauge_set(&db->retained.visible, 0);
 		return;
 	}
 	int rc = db->stats_txn ? mdb_txn_renew(db->stats_txn)
@@ -662,33 +649,30 @@ static void update_retained(sb_db *db)
 	                      &cache->pages) == MDB_SUCCESS)
 		cache->last = last;
 	mdb_txn_reset(db->stats_txn);
-	uint64_t bytes = cache->pages * db->lmdb_page_size;
-	/* Relaxed: a statistic; nothing is published through it. */
-	atomic_store_explicit(&db->retained_bytes, bytes, memory_order_relaxed);
-	uint64_t peak = atomic_load_explicit(&db->retained_peak,
-	                                     memory_order_relaxed);
-	/* Relaxed CAS: only the maximum matters. */
-	while (bytes > peak &&
-	       !atomic_compare_exchange_weak_explicit(&db->retained_peak, &peak,
-	                                              bytes,
-	                                              memory_order_relaxed,
-	                                              memory_order_relaxed))
-		;
+	sb_gauge_set(&db->retained.visible, cache->pages * db->lmdb_page_size);
+}
+
+/* The files beyond one copy of the pages, and the buffers (see the opening
+ * comment). */
+static void update_retained(sb_db *db)
+{
+	uint64_t files = sb_temp_dir_bytes(db->dir);
+	uint64_t pages = sb_database_bytes(&db->config);
+	sb_gauge_set(&db->retained.all,
+	             (files > pages ? files - pages : 0) +
+	             sb_dirty_pool_bytes(&db->write.dirty) +
+	             db->config.page_size /* error_page */);
 }
 
 static void lmdb_stats(sb_db *db, struct sb_stats *stats)
 {
 	pthread_mutex_lock(&db->stats_lock);
+	/* Visible first: the files only grow meanwhile, so the sample never
+	 * shows more visible than retained. */
+	update_visible(db);
 	update_retained(db);
 	pthread_mutex_unlock(&db->stats_lock);
-	*stats = (struct sb_stats){0};
-	/* Relaxed: samples for the monitor. */
-	stats->retained_bytes =
-		atomic_load_explicit(&db->retained_bytes, memory_order_relaxed);
-	stats->retained_peak_bytes =
-		atomic_load_explicit(&db->retained_peak, memory_order_relaxed);
-	stats->writer_blocked_ns =
-		atomic_load_explicit(&db->writer_blocked_ns, memory_order_relaxed);
+	sb_stats_fill(stats, &db->retained, &db->writer_blocked_ns);
 }
 
 const struct sb_variant sb_variant_lmdb = {
@@ -700,8 +684,6 @@ const struct sb_variant sb_variant_lmdb = {
 	.engine = true,
 	.open = lmdb_open,
 	.close = lmdb_close,
-	.thread_enter = lmdb_thread_enter,
-	.thread_exit = lmdb_thread_exit,
 	.begin_read = lmdb_begin_read,
 	.snapshot_commit = lmdb_snapshot_commit,
 	.read_page = lmdb_read_page,

@@ -7,7 +7,8 @@
  *
  * Costs.  Writer stall: none, a commit is a counter increment.  Reader
  * overhead: none, read_page is an address computation.  Memory retained: 0
- * bytes beyond the one copy.  Staleness: 0.  The price is correctness: a
+ * bytes beyond the one copy (retained and visible bytes are 0).
+ * Staleness: 0.  The price is correctness: a
  * reader that overlaps a writer sees torn pages and fractured commits, so the
  * variant refuses any workload with both readers and writers, and more than
  * one writer (they would write the same pages at once).
@@ -17,18 +18,13 @@
 #include "common.h"
 
 struct sb_db {
-	struct sb_config config;
-	char *flat;
+	struct sb_flat_db base;
 	uint64_t commits; /* touched only by the single writer, or by nobody */
 };
 
 struct sb_snap {
 	sb_db *db;
 	uint64_t commit;
-};
-
-struct sb_txn {
-	sb_db *db;
 };
 
 static int none_open(const struct sb_config *config, sb_db **out, char *err,
@@ -40,36 +36,13 @@ static int none_open(const struct sb_config *config, sb_db **out, char *err,
 		         "--writers 0, or with --readers 0 and at most one writer");
 		return SB_EUSAGE;
 	}
-	sb_db *db = calloc(1, sizeof *db);
-	if (!db) {
-		snprintf(err, errlen, "cannot allocate the database handle");
-		return SB_ERESOURCE;
-	}
-	db->config = *config;
-	db->flat = sb_flat_alloc(config, err, errlen);
-	if (!db->flat) {
-		free(db);
-		return SB_ERESOURCE;
-	}
-	*out = db;
-	return SB_OK;
+	*out = sb_flat_db_open(sizeof **out, config, err, errlen);
+	return *out ? SB_OK : SB_ERESOURCE;
 }
 
 static void none_close(sb_db *db)
 {
-	sb_flat_free(db->flat, &db->config);
-	free(db);
-}
-
-static int none_thread_enter(sb_db *db)
-{
-	(void)db;
-	return SB_OK;
-}
-
-static void none_thread_exit(sb_db *db)
-{
-	(void)db;
+	sb_flat_db_close(db);
 }
 
 static sb_snap *none_begin_read(sb_db *db)
@@ -89,7 +62,7 @@ static uint64_t none_snapshot_commit(const sb_snap *snap)
 
 static const void *none_read_page(sb_snap *snap, uint64_t pageno)
 {
-	return snap->db->flat + pageno * snap->db->config.page_size;
+	return sb_flat_db_page(&snap->db->base, pageno);
 }
 
 static void none_end_read(sb_snap *snap)
@@ -105,8 +78,7 @@ static sb_txn *none_begin_write(sb_db *db)
 
 static void *none_write_page(sb_txn *txn, uint64_t pageno)
 {
-	sb_db *db = (sb_db *)txn;
-	return db->flat + pageno * db->config.page_size;
+	return sb_flat_db_page(&((sb_db *)txn)->base, pageno);
 }
 
 static int none_commit(sb_txn *txn)
@@ -118,7 +90,7 @@ static int none_commit(sb_txn *txn)
 static void none_stats(sb_db *db, struct sb_stats *stats)
 {
 	(void)db;
-	*stats = (struct sb_stats){0};
+	sb_stats_fill(stats, NULL, NULL);
 }
 
 const struct sb_variant sb_variant_none = {
@@ -129,8 +101,6 @@ const struct sb_variant sb_variant_none = {
 	.control = true,
 	.open = none_open,
 	.close = none_close,
-	.thread_enter = none_thread_enter,
-	.thread_exit = none_thread_exit,
 	.begin_read = none_begin_read,
 	.snapshot_commit = none_snapshot_commit,
 	.read_page = none_read_page,

@@ -16,11 +16,18 @@
  * period (call_rcu queues the free to liburcu's own thread); a commit costs
  * copying each written page and the table path to it (1 KiB per node).
  * Reader overhead: a read-side lock/unlock per read (no atomic
- * read-modify-write in the memb flavour) and a radix walk per page.  Memory
- * retained: a grace period cannot end while any reader is inside, so every
- * version made while the longest read runs is kept until it ends — all of
- * them, not only those some reader can see (unlike pagever).  Staleness: 0
- * (strict): begin_read loads the latest published root.
+ * read-modify-write in the memb flavour; one relaxed increment and
+ * decrement of a shared counter per read keep the open-snapshot count
+ * behind the visible bytes) and a radix walk per page.  Memory retained: a
+ * grace period cannot end while any reader is inside, so every version made
+ * while the longest read runs is kept until it ends — all of them, not only
+ * those some reader can see (unlike pagever).  Staleness: 0 (strict):
+ * begin_read loads the latest published root.
+ *
+ * retained_bytes: the page tables and page-version headers of the tree,
+ * and every replaced version, node and batch list until call_rcu frees it
+ * (cow.h, "Memory").  retained_visible_bytes: a bound: all of the replaced
+ * ones while any snapshot is open, else 0.
  *
  * Publication: rcu_xchg_pointer, which is rcu_assign_pointer that also
  * returns the previous pointer (liburcu pointer.h: "same as
@@ -117,6 +124,7 @@ static sb_snap *rcucow_begin_read(sb_db *db)
 	/* The read-side section holds back every grace period that starts
 	 * after this point until rcucow_end_read: nothing reachable from the
 	 * root loaded below is freed meanwhile. */
+	cow_snapshot_opened(&db->tree);
 	urcu_memb_read_lock();
 	/* rcu_dereference: a consume load (an __atomic load with
 	 * __ATOMIC_CONSUME, which GCC strengthens to acquire): every node and
@@ -149,6 +157,7 @@ static void rcucow_end_read(sb_snap *snap)
 	 * reader's counter store (a compiler barrier and the membarrier the
 	 * grace period issues), as liburcu documents. */
 	urcu_memb_read_unlock();
+	cow_snapshot_ended(&db->tree);
 }
 
 static sb_txn *rcucow_begin_write(sb_db *db)
@@ -234,8 +243,7 @@ const char *__tsan_default_suppressions(void)
 
 static void rcucow_stats(sb_db *db, struct sb_stats *stats)
 {
-	*stats = (struct sb_stats){0};
-	sb_retained_read(&db->tree.retained, stats);
+	cow_stats(&db->tree, stats);
 }
 
 const struct sb_variant sb_variant_rcucow = {

@@ -1,12 +1,26 @@
 /* The registry: every variant the harness can run.  Adding a scheme is one
- * new file in variants/ and one line in each list below. */
+ * new file in variants/ and one line in each list below.
+ *
+ * A test build compiles this file a second time with
+ * SNAPBENCH_EXTRA_VARIANTS naming a header (tests/extra_variants.h) that
+ * declares variants living in tests/ and lists them in
+ * SB_EXTRA_VARIANT_LIST; they follow the real ones.  The real binary never
+ * defines it. */
 #include <string.h>
 
 #include "variant.h"
 
+#ifdef SNAPBENCH_EXTRA_VARIANTS
+#include SNAPBENCH_EXTRA_VARIANTS
+#else
+#define SB_EXTRA_VARIANT_LIST
+#endif
+
 extern const struct sb_variant sb_variant_none;
+extern const struct sb_variant sb_variant_floor;
 extern const struct sb_variant sb_variant_rwlock;
 extern const struct sb_variant sb_variant_pagever;
+extern const struct sb_variant sb_variant_rustdb;
 extern const struct sb_variant sb_variant_rcucow;
 extern const struct sb_variant sb_variant_epochcow;
 extern const struct sb_variant sb_variant_seqlock;
@@ -18,8 +32,10 @@ extern const struct sb_variant sb_variant_sqlite;
 
 const struct sb_variant *const sb_variants[] = {
 	&sb_variant_none,
+	&sb_variant_floor,
 	&sb_variant_rwlock,
 	&sb_variant_pagever,
+	&sb_variant_rustdb,
 	&sb_variant_rcucow,
 	&sb_variant_epochcow,
 	&sb_variant_seqlock,
@@ -28,6 +44,7 @@ const struct sb_variant *const sb_variants[] = {
 	&sb_variant_forkcow,
 	&sb_variant_lmdb,
 	&sb_variant_sqlite,
+	SB_EXTRA_VARIANT_LIST
 };
 
 const size_t sb_variant_count = sizeof sb_variants / sizeof sb_variants[0];

@@ -10,18 +10,20 @@
  * read stalls the writer for its whole length (the blog's objection), and
  * the waiting writer spins on a core meanwhile.  Reader overhead: two atomic
  * read-modify-writes per read, none per page; but new readers also wait while
- * a writer is waiting or writing.  Memory retained: 0.  Staleness: 0 (strict).
+ * a writer is waiting or writing.  Memory retained: 0 (retained and visible
+ * bytes are 0: nothing is kept beyond the one array).  Staleness: 0
+ * (strict).
  */
 #include <ck_rwlock.h>
 #include <stdlib.h>
 
 #include "common.h"
+#include "timed_lock.h"
 #include "tsan.h"
 
 struct sb_db {
+	struct sb_flat_db base;
 	ck_rwlock_t lock;
-	struct sb_config config;
-	char *flat;
 	uint64_t commits;                 /* written only under the write lock */
 	_Atomic uint64_t writer_blocked_ns;
 };
@@ -34,37 +36,17 @@ struct sb_snap {
 static int rwlock_open(const struct sb_config *config, sb_db **out, char *err,
                        size_t errlen)
 {
-	sb_db *db = calloc(1, sizeof *db);
-	if (!db) {
-		snprintf(err, errlen, "cannot allocate the database handle");
+	sb_db *db = sb_flat_db_open(sizeof *db, config, err, errlen);
+	if (!db)
 		return SB_ERESOURCE;
-	}
 	ck_rwlock_init(&db->lock);
-	db->config = *config;
-	db->flat = sb_flat_alloc(config, err, errlen);
-	if (!db->flat) {
-		free(db);
-		return SB_ERESOURCE;
-	}
 	*out = db;
 	return SB_OK;
 }
 
 static void rwlock_close(sb_db *db)
 {
-	sb_flat_free(db->flat, &db->config);
-	free(db);
-}
-
-static int rwlock_thread_enter(sb_db *db)
-{
-	(void)db;
-	return SB_OK;
-}
-
-static void rwlock_thread_exit(sb_db *db)
-{
-	(void)db;
+	sb_flat_db_close(db);
 }
 
 static sb_snap *rwlock_begin_read(sb_db *db)
@@ -88,7 +70,7 @@ static uint64_t rwlock_snapshot_commit(const sb_snap *snap)
 
 static const void *rwlock_read_page(sb_snap *snap, uint64_t pageno)
 {
-	return snap->db->flat + pageno * snap->db->config.page_size;
+	return sb_flat_db_page(&snap->db->base, pageno);
 }
 
 static void rwlock_end_read(sb_snap *snap)
@@ -106,10 +88,7 @@ static sb_txn *rwlock_begin_write(sb_db *db)
 	if (!ck_rwlock_write_trylock(&db->lock)) {
 		uint64_t start = sb_now_ns();
 		ck_rwlock_write_lock(&db->lock);
-		/* Relaxed: a statistic, read by the monitor at any time. */
-		atomic_fetch_add_explicit(&db->writer_blocked_ns,
-		                          sb_now_ns() - start,
-		                          memory_order_relaxed);
+		sb_blocked_since(&db->writer_blocked_ns, start);
 	}
 	/* Acquire (inside ck_rwlock_write_lock's wait for readers): every
 	 * reader that held the lock has finished reading the pages. */
@@ -119,8 +98,7 @@ static sb_txn *rwlock_begin_write(sb_db *db)
 
 static void *rwlock_write_page(sb_txn *txn, uint64_t pageno)
 {
-	sb_db *db = (sb_db *)txn;
-	return db->flat + pageno * db->config.page_size;
+	return sb_flat_db_page(&((sb_db *)txn)->base, pageno);
 }
 
 static int rwlock_commit(sb_txn *txn)
@@ -137,10 +115,7 @@ static int rwlock_commit(sb_txn *txn)
 
 static void rwlock_stats(sb_db *db, struct sb_stats *stats)
 {
-	*stats = (struct sb_stats){0};
-	/* Relaxed: a sample; see rwlock_begin_write. */
-	stats->writer_blocked_ns =
-		atomic_load_explicit(&db->writer_blocked_ns, memory_order_relaxed);
+	sb_stats_fill(stats, NULL, &db->writer_blocked_ns);
 }
 
 const struct sb_variant sb_variant_rwlock = {
@@ -150,8 +125,6 @@ const struct sb_variant sb_variant_rwlock = {
 	.concurrent_safe = true,
 	.open = rwlock_open,
 	.close = rwlock_close,
-	.thread_enter = rwlock_thread_enter,
-	.thread_exit = rwlock_thread_exit,
 	.begin_read = rwlock_begin_read,
 	.snapshot_commit = rwlock_snapshot_commit,
 	.read_page = rwlock_read_page,

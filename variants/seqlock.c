@@ -28,8 +28,9 @@
  * the snapshot's buffer (relaxed loads), and a read that overlaps any
  * commit, on any page, is wasted and run again: a read longer than the gap
  * between commits almost never completes (starvation), which is this
- * scheme's cost.  Memory retained: one page buffer per open snapshot and the
- * staged pages of the open transaction (counted while held).  Staleness: 0
+ * scheme's cost.  Memory retained: one page buffer per running optimistic
+ * read, and the writer's staged pages (kept from one transaction to the
+ * next for reuse).  Staleness: 0
  * (strict): a completed read reflects every commit that completed before it
  * began, since the counter it saw is at least that commit's final value.
  *
@@ -45,6 +46,12 @@
  * writer never waits.  (The alternative, an optimistic copy of the whole
  * database at begin_read, would cost a full copy per snapshot and could
  * itself starve.)
+ *
+ * retained_bytes: the writer's staged-page buffers and their array (a pool:
+ * as many buffers as the largest transaction wrote, kept until close), and
+ * per running optimistic read its page buffer and the copy of its result
+ * an attempt works on.  retained_visible_bytes: the running reads' page
+ * buffers (exact: each holds the last page its snapshot read).
  */
 #include <ck_sequence.h>
 #include <pthread.h>
@@ -52,6 +59,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "timed_lock.h"
 
 /* Attempts per read before it is given up as starved.  Small, so that a
  * read that overlaps commits as a rule (a long read under a steady writer)
@@ -75,7 +83,8 @@ struct sb_db {
 	pthread_rwlock_t install_lock; /* direct snapshots vs install */
 	pthread_mutex_t write_lock;   /* held from begin_write to commit */
 
-	/* The write transaction, under write_lock. */
+	/* The write transaction, under write_lock.  Buffers stay allocated
+	 * from one transaction to the next. */
 	struct staged_page *staged;
 	size_t staged_count, staged_capacity;
 	size_t staged_buffers;        /* buffers allocated in staged[] so far */
@@ -96,11 +105,9 @@ struct sb_snap {
 static int seqlock_open(const struct sb_config *config, sb_db **out,
                         char *err, size_t errlen)
 {
-	sb_db *db = calloc(1, sizeof *db);
-	if (!db) {
-		snprintf(err, errlen, "cannot allocate the database handle");
+	sb_db *db = sb_handle_alloc(sizeof *db, err, errlen);
+	if (!db)
 		return SB_ERESOURCE;
-	}
 	db->config = *config;
 	db->page_words = config->page_size / sizeof(uint64_t);
 	db->live = sb_flat_alloc(config, err, errlen);
@@ -124,17 +131,6 @@ static void seqlock_close(sb_db *db)
 	pthread_rwlock_destroy(&db->install_lock);
 	pthread_mutex_destroy(&db->write_lock);
 	free(db);
-}
-
-static int seqlock_thread_enter(sb_db *db)
-{
-	(void)db;
-	return SB_OK;
-}
-
-static void seqlock_thread_exit(sb_db *db)
-{
-	(void)db;
 }
 
 /* ---- direct (pessimistic) snapshots ---- */
@@ -200,7 +196,8 @@ static int seqlock_run_read(sb_db *db, sb_read_fn fn, void *arg, void *result,
 		free(attempt_result);
 		return SB_ERESOURCE;
 	}
-	sb_retained_add(&db->retained, db->config.page_size);
+	sb_retained_add(&db->retained, db->config.page_size + result_size);
+	sb_retained_visible_add(&db->retained, db->config.page_size);
 	int status = SB_ESTARVED;
 	for (unsigned attempt = 1; attempt <= SEQLOCK_MAX_ATTEMPTS; attempt++) {
 		/* Spins while a commit is installing (odd), then loads with
@@ -229,7 +226,8 @@ static int seqlock_run_read(sb_db *db, sb_read_fn fn, void *arg, void *result,
 		/* Relaxed: a statistic. */
 		atomic_fetch_add_explicit(&db->starved_reads, 1,
 		                          memory_order_relaxed);
-	sb_retained_sub(&db->retained, db->config.page_size);
+	sb_retained_visible_sub(&db->retained, db->config.page_size);
+	sb_retained_sub(&db->retained, db->config.page_size + result_size);
 	free(snap.buffer);
 	free(attempt_result);
 	return status;
@@ -241,7 +239,6 @@ static sb_txn *seqlock_begin_write(sb_db *db)
 {
 	pthread_mutex_lock(&db->write_lock);
 	/* Nothing is staged unless a transaction failed before its commit. */
-	sb_retained_sub(&db->retained, db->staged_count * db->config.page_size);
 	db->staged_count = 0;
 	return (sb_txn *)db;
 }
@@ -258,6 +255,8 @@ static void *seqlock_write_page(sb_txn *txn, uint64_t pageno)
 			realloc(db->staged, capacity * sizeof *staged);
 		if (!staged)
 			return NULL;
+		sb_retained_add(&db->retained, (capacity - db->staged_capacity) *
+		                               sizeof *staged);
 		db->staged = staged;
 		db->staged_capacity = capacity;
 	}
@@ -268,6 +267,7 @@ static void *seqlock_write_page(sb_txn *txn, uint64_t pageno)
 		if (!page->words)
 			return NULL;
 		db->staged_buffers++;
+		sb_retained_add(&db->retained, db->config.page_size);
 	}
 	page->pageno = pageno;
 	/* A plain copy: only commit writes live pages, under write_lock,
@@ -275,7 +275,6 @@ static void *seqlock_write_page(sb_txn *txn, uint64_t pageno)
 	memcpy(page->words, db->live + pageno * db->page_words,
 	       db->config.page_size);
 	db->staged_count++;
-	sb_retained_add(&db->retained, db->config.page_size);
 	return page->words;
 }
 
@@ -286,10 +285,7 @@ static int seqlock_commit(sb_txn *txn)
 	if (pthread_rwlock_trywrlock(&db->install_lock) != 0) {
 		uint64_t start = sb_now_ns();
 		pthread_rwlock_wrlock(&db->install_lock);
-		/* Relaxed: a statistic. */
-		atomic_fetch_add_explicit(&db->writer_blocked_ns,
-		                          sb_now_ns() - start,
-		                          memory_order_relaxed);
+		sb_blocked_since(&db->writer_blocked_ns, start);
 	}
 	/* The counter goes odd, then ck_pr_fence_store: Boehm's release fence
 	 * that orders it before the data stores below, so a reader whose
@@ -311,7 +307,6 @@ static int seqlock_commit(sb_txn *txn)
 	 * that begins with the new even value sees every installed word. */
 	ck_sequence_write_end(&db->sequence);
 	pthread_rwlock_unlock(&db->install_lock);
-	sb_retained_sub(&db->retained, db->staged_count * db->config.page_size);
 	db->staged_count = 0;
 	pthread_mutex_unlock(&db->write_lock);
 	return SB_OK;
@@ -319,11 +314,8 @@ static int seqlock_commit(sb_txn *txn)
 
 static void seqlock_stats(sb_db *db, struct sb_stats *stats)
 {
-	*stats = (struct sb_stats){0};
-	sb_retained_read(&db->retained, stats);
+	sb_stats_fill(stats, &db->retained, &db->writer_blocked_ns);
 	/* Relaxed: samples of statistics. */
-	stats->writer_blocked_ns = atomic_load_explicit(&db->writer_blocked_ns,
-	                                                memory_order_relaxed);
 	stats->read_retries = atomic_load_explicit(&db->read_retries,
 	                                           memory_order_relaxed);
 	stats->starved_reads = atomic_load_explicit(&db->starved_reads,
@@ -338,8 +330,6 @@ const struct sb_variant sb_variant_seqlock = {
 	.concurrent_safe = true,
 	.open = seqlock_open,
 	.close = seqlock_close,
-	.thread_enter = seqlock_thread_enter,
-	.thread_exit = seqlock_thread_exit,
 	.begin_read = seqlock_begin_read,
 	.snapshot_commit = seqlock_snapshot_commit,
 	.read_page = seqlock_read_page,

@@ -48,11 +48,22 @@
  * SELECT of the commit number and COMMIT per read; a page read is a SQL
  * statement step (a B-tree search, or the next row when pages are read in
  * order), a lookup of the page in the WAL index, and a copy of the blob
- * into the snapshot's buffer.  Memory retained: the WAL file's size.  It
- * grows by every commit's frames while a reader that began before them is
- * open, and drops to zero at the first commit made while no reader uses the
- * WAL; a reader that begins before that commit (back-to-back long reads)
- * pins the WAL again, so it can span many reads.  Staleness: 0 (strict).
+ * into the snapshot's buffer.  Memory retained: mostly the WAL.  It grows
+ * by every commit's frames while a reader that began before them is open,
+ * and drops to zero at the first commit made while no reader uses the WAL;
+ * a reader that begins before that commit (back-to-back long reads) pins
+ * the WAL again, so it can span many reads.  Staleness: 0 (strict).
+ *
+ * retained_bytes: the engine's files (database, WAL and WAL index, their
+ * allocated blocks on the memory-backed file system) beyond one copy of
+ * the pages, which includes the WAL, the B-tree's interior and overflow
+ * pages and its free pages; plus each connection's page buffer and its
+ * write transaction's page buffers (a pool).  SQLite's own page cache (at
+ * most cache_size, 2000 KiB by default, per connection; pages are mostly
+ * read through the memory map) is not counted.
+ * retained_visible_bytes: a bound: the WAL while any read transaction is
+ * open, else 0.  A reader sees only the frames up to its mark, so frames
+ * appended after the newest reader began are counted too.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -125,7 +136,8 @@ struct sb_db {
 	pthread_mutex_t conns_lock;
 	struct conn *conns;     /* every thread's connection, for close */
 	_Atomic uint64_t writer_blocked_ns;
-	_Atomic uint64_t retained_peak;
+	_Atomic uint64_t open_reads;  /* read transactions now */
+	struct sb_retained retained;
 };
 
 /* ---- connections ---- */
@@ -293,6 +305,9 @@ static void sqlite_thread_exit(sb_db *db)
 		sqlite3_reset(c->scan_pages);
 		run(c->rollback);
 	}
+	if (c->state == CONN_READING)
+		/* Relaxed: a statistic (see sqlite_begin_read). */
+		atomic_fetch_sub_explicit(&db->open_reads, 1, memory_order_relaxed);
 	pthread_mutex_lock(&db->conns_lock);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -482,6 +497,8 @@ static sb_snap *sqlite_begin_read(sb_db *db)
 	}
 	c->state = CONN_READING;
 	c->snap.scanning = false;
+	/* Relaxed: a statistic. */
+	atomic_fetch_add_explicit(&db->open_reads, 1, memory_order_relaxed);
 	return &c->snap;
 }
 
@@ -531,6 +548,8 @@ static void sqlite_end_read(sb_snap *snap)
 		run(c->rollback);
 	}
 	c->state = CONN_IDLE;
+	/* Relaxed: a statistic. */
+	atomic_fetch_sub_explicit(&c->db->open_reads, 1, memory_order_relaxed);
 }
 
 /* ---- writes ---- */
@@ -644,27 +663,35 @@ static int sqlite_commit(sb_txn *t)
 
 /* ---- statistics ---- */
 
+/* The connections' buffers: each one's page and its write pool. */
+static uint64_t connection_bytes(sb_db *db)
+{
+	uint64_t bytes = 0;
+	pthread_mutex_lock(&db->conns_lock);
+	for (struct conn *c = db->conns; c; c = c->next)
+		bytes += db->config.page_size + sb_dirty_pool_bytes(&c->txn.dirty);
+	pthread_mutex_unlock(&db->conns_lock);
+	return bytes;
+}
+
 static void sqlite_stats(sb_db *db, struct sb_stats *stats)
 {
-	*stats = (struct sb_stats){0};
-	/* The WAL file's size, from any thread: no connection needed.  No
-	 * file (before the first write, or after close) is an empty WAL. */
+	/* From any thread: the files need no connection.  Relaxed: a sample
+	 * of a statistic. */
+	bool reading = atomic_load_explicit(&db->open_reads,
+	                                    memory_order_relaxed) > 0;
 	struct stat st;
-	uint64_t bytes = stat(db->wal_path, &st) == 0 ? (uint64_t)st.st_size : 0;
-	uint64_t peak = atomic_load_explicit(&db->retained_peak,
-	                                     memory_order_relaxed);
-	/* Relaxed CAS: a statistic; only the maximum matters. */
-	while (bytes > peak &&
-	       !atomic_compare_exchange_weak_explicit(&db->retained_peak, &peak,
-	                                              bytes,
-	                                              memory_order_relaxed,
-	                                              memory_order_relaxed))
-		;
-	stats->retained_bytes = bytes;
-	stats->retained_peak_bytes = bytes > peak ? bytes : peak;
-	/* Relaxed: a sample for the monitor. */
-	stats->writer_blocked_ns =
-		atomic_load_explicit(&db->writer_blocked_ns, memory_order_relaxed);
+	uint64_t wal = stat(db->wal_path, &st) == 0
+		? (uint64_t)st.st_blocks * 512 : 0;
+	uint64_t files = sb_temp_dir_bytes(db->dir);
+	uint64_t pages = sb_database_bytes(&db->config);
+	uint64_t beyond = files > pages ? files - pages : 0;
+	/* The WAL may grow between the two looks: never more visible than
+	 * retained. */
+	sb_gauge_set(&db->retained.visible, reading ? (wal < beyond ? wal : beyond)
+	                                            : 0);
+	sb_gauge_set(&db->retained.all, beyond + connection_bytes(db));
+	sb_stats_fill(stats, &db->retained, &db->writer_blocked_ns);
 }
 
 const struct sb_variant sb_variant_sqlite = {
