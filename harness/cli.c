@@ -17,19 +17,26 @@ void cli_usage(FILE *out)
 {
 	fputs(
 "usage: snapbench [options]\n"
-"  -v, --variant LIST     comma-separated variant names, or 'all' (default: all\n"
-"                         that can run the workload)\n"
-"      --list             print each variant with its summary and exit\n"
+"  -v, --variant LIST     variants and properties, left to right: NAME adds it,\n"
+"                         all, schemes (not a control) or a property (strict,\n"
+"                         eventual, concurrent, control, engine, frozen) adds\n"
+"                         those that can run the workload, -ITEM removes\n"
+"                         (default: all)\n"
+"      --list             print each variant with its properties and summary\n"
+"      --columns          print the result columns (name, unit, table name,\n"
+"                         meaning) and exit\n"
 "  -p, --pages N          pages in the database            (default 16384)\n"
 "  -s, --page-size B      bytes per page, a multiple of 64 (default 4096)\n"
 "  -d, --duration S       measured seconds, decimals ok    (default 5)\n"
 "      --warmup S         unmeasured seconds first         (default 1)\n"
+"      --drain S          after the window, wait at most S s for the commits\n"
+"                         intended inside it (default max(10, 2 x duration))\n"
 "  -r, --readers N        long-reader threads              (default 1)\n"
 "      --scan N|F%        pages per read, or a percentage  (default 100%)\n"
 "      --scan-work W      touch | sum | verify             (default verify)\n"
 "      --read-pause MS    pause in the middle of each read (default 0)\n"
 "      --read-start S     readers begin S seconds into the measured time\n"
-"                         (default 0: with the warm-up)\n"
+"                         (default 0: from the start, warm-up included)\n"
 "      --reads N          reads per reader, then it stops; 0 = no limit\n"
 "                         (default 0)\n"
 "  -w, --writers N        writer threads                   (default 1)\n"
@@ -39,17 +46,25 @@ void cli_usage(FILE *out)
 "      --lr-publish M     block | try (leftright only)     (default block)\n"
 "      --pv-home on|off   pagever moves rewritten pages home (default on;\n"
 "                         off: the ablation of that locality layer)\n"
+"      --pin              writer and readers on CPUs of their own, if there\n"
+"                         are enough (default off)\n"
 "      --seed N           (default 1)\n"
+"      --percentiles LIST commit-latency percentiles reported (default\n"
+"                         50,99,99.9; each only where >= 10 samples lie beyond)\n"
 "  -o, --csv FILE         append one row per variant (header if the file is new)\n"
 "      --json FILE        write a JSON document with every figure and histogram\n"
 "      --timeline FILE    per-100-ms series: commits and reads completed,\n"
 "                         p99 of commits intended, retained bytes, RSS\n"
+"      --hgrm DIR         DIR/VARIANT.commit.hgrm and DIR/VARIANT.read.hgrm:\n"
+"                         HdrHistogram percentile distributions in us\n"
 "      --calibrate        time a plain C loop summing an array of the database's\n"
 "                         size (the reference for --scan-work sum) and exit\n"
 "  -q, --quiet            no progress line and no table\n"
 "  -h, --help / --version\n"
-"exit status: 0 ok, 1 a consistency violation was found, 2 bad usage,\n"
-"             3 out of memory or another resource error\n", out);
+"Each variant runs in a process of its own.\n"
+"exit status: 0 ok, 1 a consistency violation was found (even if another\n"
+"             variant failed), 2 bad usage, 3 out of memory or another\n"
+"             resource error\n", out);
 }
 
 static int bad(const char *flag, const char *accepts, const char *got)
@@ -117,55 +132,43 @@ static int parse_percent(const char *flag, const char *text, double *out)
 	return 0;
 }
 
-static int parse_variants(const char *text, struct cli *cli)
+/* A comma-separated list of percentiles, each in (0, 100). */
+static int parse_percentiles(const char *flag, const char *text,
+                             struct cli *cli)
 {
-	char *list = strdup(text);
-	if (!list) {
-		fprintf(stderr, "snapbench: out of memory\n");
-		exit(SB_ERESOURCE);
-	}
-	cli->variant_count = 0;
-	int status = 0;
-	char *save = NULL;
-	for (char *name = strtok_r(list, ",", &save); name && !status;
-	     name = strtok_r(NULL, ",", &save)) {
-		if (strcmp(name, "all") == 0) {
-			for (size_t i = 0; i < sb_variant_count &&
-			     cli->variant_count < CLI_MAX_VARIANTS; i++) {
-				cli->from_all[cli->variant_count] = true;
-				cli->variants[cli->variant_count++] = sb_variants[i];
-			}
-			continue;
-		}
-		const struct sb_variant *v = sb_variant_find(name);
-		if (!v) {
-			fprintf(stderr, "snapbench: --variant: unknown variant '%s' "
-			        "(snapbench --list shows them)\n", name);
-			status = SB_EUSAGE;
-		} else if (cli->variant_count == CLI_MAX_VARIANTS) {
-			fprintf(stderr, "snapbench: --variant: at most %d variants\n",
-			        CLI_MAX_VARIANTS);
-			status = SB_EUSAGE;
-		} else {
-			cli->variants[cli->variant_count++] = v;
-		}
-	}
-	if (!status && cli->variant_count == 0)
-		status = bad("--variant", "a comma-separated list of variant names "
-		             "or 'all'", text);
-	free(list);
-	return status;
+	const char *accepts = "a comma-separated list of at most 16 "
+	                      "percentiles, each above 0 and below 100";
+	cli->percentile_count = 0;
+	const char *at = text;
+	do {
+		char *end;
+		errno = 0;
+		double value = strtod(at, &end);
+		if (end == at || errno || (*end && *end != ',') ||
+		    !isfinite(value) || value <= 0 || value >= 100 ||
+		    cli->percentile_count == MAX_PERCENTILES)
+			return bad(flag, accepts, text);
+		cli->percentiles[cli->percentile_count++] = value;
+		at = *end ? end + 1 : end;
+	} while (*at);
+	return at[-1] == ',' ? bad(flag, accepts, text) : 0;
 }
 
 enum {
 	OPT_LIST = 256, OPT_WARMUP, OPT_SCAN, OPT_SCAN_WORK, OPT_READ_PAUSE,
 	OPT_WRITE_RATE, OPT_HOT, OPT_LR_PUBLISH, OPT_PV_HOME, OPT_SEED, OPT_JSON,
 	OPT_TIMELINE, OPT_VERSION, OPT_CALIBRATE, OPT_READ_START, OPT_READS,
+	OPT_DRAIN, OPT_PIN, OPT_PERCENTILES, OPT_HGRM, OPT_COLUMNS,
 };
 
 static const struct option options[] = {
 	{"variant", required_argument, NULL, 'v'},
 	{"list", no_argument, NULL, OPT_LIST},
+	{"columns", no_argument, NULL, OPT_COLUMNS},
+	{"drain", required_argument, NULL, OPT_DRAIN},
+	{"pin", no_argument, NULL, OPT_PIN},
+	{"percentiles", required_argument, NULL, OPT_PERCENTILES},
+	{"hgrm", required_argument, NULL, OPT_HGRM},
 	{"pages", required_argument, NULL, 'p'},
 	{"page-size", required_argument, NULL, 's'},
 	{"duration", required_argument, NULL, 'd'},
@@ -206,17 +209,34 @@ static const char *flag_name(int opt)
 }
 
 static int parse_option(int opt, const char *arg, struct cli *cli,
-                        double *scan_pct, double *hot_pct, bool *scan_is_pct)
+                        double *scan_pct, double *hot_pct, bool *scan_is_pct,
+                        bool *drain_given)
 {
 	struct run_config *run = &cli->run;
 	const char *flag = flag_name(opt);
 	uint64_t u64;
 	switch (opt) {
 	case 'v':
-		return parse_variants(arg, cli);
+		if (!*arg)
+			return bad(flag, "a comma-separated list of variants and "
+			           "properties", arg);
+		cli->variant_list = arg;
+		return 0;
 	case OPT_LIST:
 		cli->list = true;
 		return 0;
+	case OPT_COLUMNS:
+		cli->columns = true;
+		return 0;
+	case OPT_DRAIN:
+		*drain_given = true;
+		return parse_double(flag, arg, 0, false, 1e7,
+		                    "seconds >= 0 (decimals ok)", &run->drain_s);
+	case OPT_PIN:
+		run->pin = true;
+		return 0;
+	case OPT_PERCENTILES:
+		return parse_percentiles(flag, arg, cli);
 	case 'p':
 		return parse_u64(flag, arg, 1, MAX_PAGES, &run->pages);
 	case 's':
@@ -293,14 +313,18 @@ static int parse_option(int opt, const char *arg, struct cli *cli,
 	case 'o':
 	case OPT_JSON:
 	case OPT_TIMELINE:
+	case OPT_HGRM:
 		if (!*arg)
-			return bad(flag, "a file name", arg);
+			return bad(flag, opt == OPT_HGRM ? "a directory" : "a file name",
+			           arg);
 		if (opt == 'o')
 			cli->csv_path = arg;
 		else if (opt == OPT_JSON)
 			cli->json_path = arg;
-		else
+		else if (opt == OPT_TIMELINE)
 			cli->timeline_path = arg;
+		else
+			cli->hgrm_dir = arg;
 		return 0;
 	case OPT_CALIBRATE:
 		cli->calibrate = true;
@@ -343,7 +367,12 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 	run->seed = 1;
 	run->move_home = true;
 	double scan_pct = 100, hot_pct = 100;
-	bool scan_is_pct = true, explicit_variants = false;
+	bool scan_is_pct = true, drain_given = false;
+	cli->variant_list = "all";
+	cli->percentiles[0] = 50;
+	cli->percentiles[1] = 99;
+	cli->percentiles[2] = 99.9;
+	cli->percentile_count = 3;
 
 	opterr = 0;
 	optind = 1;
@@ -360,10 +389,8 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 			        argv[optind - 1]);
 			return SB_EUSAGE;
 		}
-		if (opt == 'v')
-			explicit_variants = true;
 		int status = parse_option(opt, optarg, cli, &scan_pct, &hot_pct,
-		                          &scan_is_pct);
+		                          &scan_is_pct, &drain_given);
 		if (status)
 			return status;
 	}
@@ -395,19 +422,15 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 		        (unsigned long long)run->hot_pages);
 		return SB_EUSAGE;
 	}
-	if (run->readers + run->writers == 0 && !cli->list && !cli->calibrate) {
+	if (run->readers + run->writers == 0 && !cli->list && !cli->calibrate &&
+	    !cli->columns) {
 		fprintf(stderr, "snapbench: --readers and --writers are both 0: "
 		        "nothing to measure\n");
 		return SB_EUSAGE;
 	}
 	run->progress = !cli->quiet && isatty(STDERR_FILENO);
 	run->timeline = cli->timeline_path != NULL;
-	if (!explicit_variants) {
-		/* Default: every variant that can run this workload. */
-		for (size_t i = 0; i < sb_variant_count && i < CLI_MAX_VARIANTS; i++) {
-			cli->from_all[cli->variant_count] = true;
-			cli->variants[cli->variant_count++] = sb_variants[i];
-		}
-	}
+	if (!drain_given)
+		run->drain_s = run->duration_s * 2 > 10 ? run->duration_s * 2 : 10;
 	return 0;
 }
