@@ -1,3 +1,8 @@
+/*
+ * cli.c — snapbench's options (cli.h): each option's parsing and the
+ * checks across options; which variants -v names is resolved later, by
+ * selection.c.
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -208,80 +213,62 @@ static const char *flag_name(int opt)
 	return "option";
 }
 
-static int parse_option(int opt, const char *arg, struct cli *cli,
-                        double *scan_pct, double *hot_pct, bool *scan_is_pct,
-                        bool *drain_given)
+/* What the options leave for cli_parse to finish. */
+struct parse_state {
+	double scan_pct, hot_pct;
+	bool scan_is_pct, drain_given;
+};
+
+/* parse_*_option's answer for an option that is not theirs. */
+#define NOT_MINE (-1)
+
+static int parse_page_size(const char *flag, const char *arg, size_t *out)
 {
-	struct run_config *run = &cli->run;
-	const char *flag = flag_name(opt);
-	uint64_t u64;
+	char *end;
+	errno = 0;
+	unsigned long long value = strtoull(arg, &end, 10);
+	if (!*arg || *arg == '-' || *arg == '+' || errno || *end ||
+	    value < 64 || value > MAX_PAGE_SIZE || value % 64)
+		return bad(flag, "a multiple of 64 from 64 to 1073741824", arg);
+	*out = (size_t)value;
+	return 0;
+}
+
+/* The workload's sizes, times and rates. */
+static int parse_run_option(int opt, const char *flag, const char *arg,
+                            struct run_config *run, struct parse_state *state)
+{
 	switch (opt) {
-	case 'v':
-		if (!*arg)
-			return bad(flag, "a comma-separated list of variants and "
-			           "properties", arg);
-		cli->variant_list = arg;
-		return 0;
-	case OPT_LIST:
-		cli->list = true;
-		return 0;
-	case OPT_COLUMNS:
-		cli->columns = true;
-		return 0;
-	case OPT_DRAIN:
-		*drain_given = true;
-		return parse_double(flag, arg, 0, false, 1e7,
-		                    "seconds >= 0 (decimals ok)", &run->drain_s);
-	case OPT_PIN:
-		run->pin = true;
-		return 0;
-	case OPT_PERCENTILES:
-		return parse_percentiles(flag, arg, cli);
 	case 'p':
 		return parse_u64(flag, arg, 1, MAX_PAGES, &run->pages);
 	case 's':
-	{
-		char *end;
-		errno = 0;
-		u64 = strtoull(arg, &end, 10);
-		if (!*arg || *arg == '-' || *arg == '+' || errno || *end ||
-		    u64 < 64 || u64 > MAX_PAGE_SIZE || u64 % 64)
-			return bad(flag, "a multiple of 64 from 64 to 1073741824", arg);
-	}
-		run->page_size = (size_t)u64;
-		return 0;
+		return parse_page_size(flag, arg, &run->page_size);
 	case 'd':
 		return parse_double(flag, arg, 0, true, 1e7,
 		                    "seconds > 0 (decimals ok)", &run->duration_s);
 	case OPT_WARMUP:
 		return parse_double(flag, arg, 0, false, 1e7,
 		                    "seconds >= 0 (decimals ok)", &run->warmup_s);
+	case OPT_DRAIN:
+		state->drain_given = true;
+		return parse_double(flag, arg, 0, false, 1e7,
+		                    "seconds >= 0 (decimals ok)", &run->drain_s);
 	case 'r':
 		return parse_unsigned(flag, arg, 0, MAX_THREADS, &run->readers);
 	case 'w':
 		return parse_unsigned(flag, arg, 0, MAX_THREADS, &run->writers);
 	case OPT_SCAN:
-		if (strchr(arg, '%')) {
-			*scan_is_pct = true;
-			return parse_percent(flag, arg, scan_pct);
-		}
-		*scan_is_pct = false;
-		return parse_u64(flag, arg, 1, MAX_PAGES, &run->scan_pages);
-	case OPT_SCAN_WORK:
-		for (int w = 0; w < 3; w++)
-			if (strcmp(arg, scan_work_names[w]) == 0) {
-				run->scan_work = (enum scan_work)w;
-				return 0;
-			}
-		return bad(flag, "touch, sum or verify", arg);
+		state->scan_is_pct = strchr(arg, '%') != NULL;
+		return state->scan_is_pct
+			? parse_percent(flag, arg, &state->scan_pct)
+			: parse_u64(flag, arg, 1, MAX_PAGES, &run->scan_pages);
 	case OPT_READ_PAUSE:
 		return parse_double(flag, arg, 0, false, 1e10,
 		                    "milliseconds >= 0 (decimals ok)",
 		                    &run->read_pause_ms);
 	case OPT_READ_START:
 		return parse_double(flag, arg, 0, false, 1e7,
-		                    "seconds >= 0 (decimals ok)",
-		                    &run->read_start_s);
+		                    "seconds >= 0 (decimals ok)", &run->read_start_s);
 	case OPT_READS:
 		return parse_u64(flag, arg, 0, UINT64_MAX, &run->reads_per_reader);
 	case 'k':
@@ -291,56 +278,93 @@ static int parse_option(int opt, const char *arg, struct cli *cli,
 		                    "commits per second >= 0 (0 = unbounded)",
 		                    &run->write_rate);
 	case OPT_HOT:
-		return parse_percent(flag, arg, hot_pct);
-	case OPT_LR_PUBLISH:
-		if (strcmp(arg, "block") == 0)
-			run->publish = SB_PUBLISH_BLOCK;
-		else if (strcmp(arg, "try") == 0)
-			run->publish = SB_PUBLISH_TRY;
-		else
-			return bad(flag, "block or try", arg);
-		return 0;
-	case OPT_PV_HOME:
-		if (strcmp(arg, "on") == 0)
-			run->move_home = true;
-		else if (strcmp(arg, "off") == 0)
-			run->move_home = false;
-		else
-			return bad(flag, "on or off", arg);
-		return 0;
+		return parse_percent(flag, arg, &state->hot_pct);
 	case OPT_SEED:
 		return parse_u64(flag, arg, 0, UINT64_MAX, &run->seed);
-	case 'o':
-	case OPT_JSON:
-	case OPT_TIMELINE:
-	case OPT_HGRM:
+	default:
+		return NOT_MINE;
+	}
+}
+
+/* Which variants, and the modes they run in. */
+static int parse_mode_option(int opt, const char *flag, const char *arg,
+                             struct cli *cli)
+{
+	struct run_config *run = &cli->run;
+	switch (opt) {
+	case 'v':
+		if (!*arg)
+			return bad(flag, "a comma-separated list of variants and "
+			           "properties", arg);
+		cli->variant_list = arg;
+		return 0;
+	case OPT_SCAN_WORK:
+		for (int w = 0; w < 3; w++)
+			if (strcmp(arg, scan_work_names[w]) == 0) {
+				run->scan_work = (enum scan_work)w;
+				return 0;
+			}
+		return bad(flag, "touch, sum or verify", arg);
+	case OPT_LR_PUBLISH:
+		if (strcmp(arg, "block") != 0 && strcmp(arg, "try") != 0)
+			return bad(flag, "block or try", arg);
+		run->publish = strcmp(arg, "try") == 0 ? SB_PUBLISH_TRY
+		                                       : SB_PUBLISH_BLOCK;
+		return 0;
+	case OPT_PV_HOME:
+		if (strcmp(arg, "on") != 0 && strcmp(arg, "off") != 0)
+			return bad(flag, "on or off", arg);
+		run->move_home = strcmp(arg, "on") == 0;
+		return 0;
+	case OPT_PIN:
+		run->pin = true;
+		return 0;
+	case OPT_PERCENTILES:
+		return parse_percentiles(flag, arg, cli);
+	default:
+		return NOT_MINE;
+	}
+}
+
+/* Where results go, and what to do instead of a run. */
+static int parse_output_option(int opt, const char *flag, const char *arg,
+                               struct cli *cli)
+{
+	const char **path = opt == 'o' ? &cli->csv_path
+	                  : opt == OPT_JSON ? &cli->json_path
+	                  : opt == OPT_TIMELINE ? &cli->timeline_path
+	                  : opt == OPT_HGRM ? &cli->hgrm_dir : NULL;
+	bool *set = opt == OPT_LIST ? &cli->list
+	          : opt == OPT_COLUMNS ? &cli->columns
+	          : opt == OPT_CALIBRATE ? &cli->calibrate
+	          : opt == 'q' ? &cli->quiet
+	          : opt == 'h' ? &cli->help
+	          : opt == OPT_VERSION ? &cli->version : NULL;
+	if (path) {
 		if (!*arg)
 			return bad(flag, opt == OPT_HGRM ? "a directory" : "a file name",
 			           arg);
-		if (opt == 'o')
-			cli->csv_path = arg;
-		else if (opt == OPT_JSON)
-			cli->json_path = arg;
-		else if (opt == OPT_TIMELINE)
-			cli->timeline_path = arg;
-		else
-			cli->hgrm_dir = arg;
+		*path = arg;
 		return 0;
-	case OPT_CALIBRATE:
-		cli->calibrate = true;
-		return 0;
-	case 'q':
-		cli->quiet = true;
-		return 0;
-	case 'h':
-		cli->help = true;
-		return 0;
-	case OPT_VERSION:
-		cli->version = true;
-		return 0;
-	default:
-		return SB_EUSAGE; /* getopt has printed the problem */
 	}
+	if (set) {
+		*set = true;
+		return 0;
+	}
+	return NOT_MINE;
+}
+
+static int parse_option(int opt, const char *arg, struct cli *cli,
+                        struct parse_state *state)
+{
+	const char *flag = flag_name(opt);
+	int status = parse_run_option(opt, flag, arg, &cli->run, state);
+	if (status == NOT_MINE)
+		status = parse_mode_option(opt, flag, arg, cli);
+	if (status == NOT_MINE)
+		status = parse_output_option(opt, flag, arg, cli);
+	/* NOT_MINE here: getopt has printed the problem. */
+	return status == NOT_MINE ? SB_EUSAGE : status;
 }
 
 static uint64_t pages_of_percent(uint64_t pages, double pct)
@@ -351,7 +375,47 @@ static uint64_t pages_of_percent(uint64_t pages, double pct)
 	return n > pages ? pages : n;
 }
 
-int cli_parse(int argc, char **argv, struct cli *cli)
+/* Checks what single options cannot: 0, or SB_EUSAGE after a line. */
+static int finish_run_config(struct cli *cli, const struct parse_state *state)
+{
+	struct run_config *run = &cli->run;
+	if (run->pages * (uint64_t)run->page_size / run->page_size != run->pages ||
+	    run->pages > SIZE_MAX / run->page_size) {
+		fprintf(stderr, "snapbench: --pages x --page-size overflows the "
+		        "address space\n");
+		return SB_EUSAGE;
+	}
+	if (state->scan_is_pct)
+		run->scan_pages = pages_of_percent(run->pages, state->scan_pct);
+	else if (run->scan_pages > run->pages) {
+		fprintf(stderr, "snapbench: --scan: expected at most --pages (%llu) "
+		        "pages, got %llu\n", (unsigned long long)run->pages,
+		        (unsigned long long)run->scan_pages);
+		return SB_EUSAGE;
+	}
+	run->hot_pct = state->hot_pct;
+	run->hot_pages = pages_of_percent(run->pages, state->hot_pct);
+	if (run->writers > 0 && run->hot_pages < run->write_pages) {
+		fprintf(stderr, "snapbench: --write-pages: %u pages per transaction "
+		        "need at least %u hot pages, but --pages and --hot give %llu\n",
+		        run->write_pages, run->write_pages,
+		        (unsigned long long)run->hot_pages);
+		return SB_EUSAGE;
+	}
+	if (run->readers + run->writers == 0 && !cli->list && !cli->calibrate &&
+	    !cli->columns) {
+		fprintf(stderr, "snapbench: --readers and --writers are both 0: "
+		        "nothing to measure\n");
+		return SB_EUSAGE;
+	}
+	if (!state->drain_given)
+		run->drain_s = run->duration_s * 2 > 10 ? run->duration_s * 2 : 10;
+	run->progress = !cli->quiet && isatty(STDERR_FILENO);
+	run->timeline = cli->timeline_path != NULL;
+	return 0;
+}
+
+static void set_defaults(struct cli *cli)
 {
 	memset(cli, 0, sizeof *cli);
 	struct run_config *run = &cli->run;
@@ -366,14 +430,19 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 	run->write_rate = 1000;
 	run->seed = 1;
 	run->move_home = true;
-	double scan_pct = 100, hot_pct = 100;
-	bool scan_is_pct = true, drain_given = false;
 	cli->variant_list = "all";
 	cli->percentiles[0] = 50;
 	cli->percentiles[1] = 99;
 	cli->percentiles[2] = 99.9;
 	cli->percentile_count = 3;
+}
 
+int cli_parse(int argc, char **argv, struct cli *cli)
+{
+	set_defaults(cli);
+	struct parse_state state = {
+		.scan_pct = 100, .hot_pct = 100, .scan_is_pct = true,
+	};
 	opterr = 0;
 	optind = 1;
 	int opt;
@@ -389,8 +458,7 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 			        argv[optind - 1]);
 			return SB_EUSAGE;
 		}
-		int status = parse_option(opt, optarg, cli, &scan_pct, &hot_pct,
-		                          &scan_is_pct, &drain_given);
+		int status = parse_option(opt, optarg, cli, &state);
 		if (status)
 			return status;
 	}
@@ -399,38 +467,5 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 		        "only; snapbench --help lists them)\n", argv[optind]);
 		return SB_EUSAGE;
 	}
-	if (run->pages * (uint64_t)run->page_size / run->page_size != run->pages ||
-	    run->pages > SIZE_MAX / run->page_size) {
-		fprintf(stderr, "snapbench: --pages x --page-size overflows the "
-		        "address space\n");
-		return SB_EUSAGE;
-	}
-	if (scan_is_pct)
-		run->scan_pages = pages_of_percent(run->pages, scan_pct);
-	else if (run->scan_pages > run->pages) {
-		fprintf(stderr, "snapbench: --scan: expected at most --pages (%llu) "
-		        "pages, got %llu\n", (unsigned long long)run->pages,
-		        (unsigned long long)run->scan_pages);
-		return SB_EUSAGE;
-	}
-	run->hot_pct = hot_pct;
-	run->hot_pages = pages_of_percent(run->pages, hot_pct);
-	if (run->writers > 0 && run->hot_pages < run->write_pages) {
-		fprintf(stderr, "snapbench: --write-pages: %u pages per transaction "
-		        "need at least %u hot pages, but --pages and --hot give %llu\n",
-		        run->write_pages, run->write_pages,
-		        (unsigned long long)run->hot_pages);
-		return SB_EUSAGE;
-	}
-	if (run->readers + run->writers == 0 && !cli->list && !cli->calibrate &&
-	    !cli->columns) {
-		fprintf(stderr, "snapbench: --readers and --writers are both 0: "
-		        "nothing to measure\n");
-		return SB_EUSAGE;
-	}
-	run->progress = !cli->quiet && isatty(STDERR_FILENO);
-	run->timeline = cli->timeline_path != NULL;
-	if (!drain_given)
-		run->drain_s = run->duration_s * 2 > 10 ? run->duration_s * 2 : 10;
-	return 0;
+	return finish_run_config(cli, &state);
 }

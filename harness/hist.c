@@ -1,3 +1,7 @@
+/*
+ * hist.c — the log-linear histograms of hist.h: bucket bounds, merging,
+ * quantiles, and HdrHistogram's mean and deviation.
+ */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
