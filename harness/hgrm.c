@@ -93,13 +93,11 @@ int hgrm_write(const char *dir, const char *variant, const char *what,
 {
 	char path[4096];
 	snprintf(path, sizeof path, "%s/%s.%s.hgrm", dir, variant, what);
-	char *data = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&data, &len);
-	if (!out) {
-		snprintf(err, errlen, "%s: out of memory", path);
+	char *data;
+	size_t len;
+	FILE *out = open_output(path, &data, &len, err, errlen);
+	if (!out)
 		return SB_ERESOURCE;
-	}
 	hgrm_print(out, h, HGRM_TICKS_PER_HALF_DISTANCE, 1000.0);
 	return finish_and_write(path, out, &data, &len, err, errlen);
 }

@@ -29,11 +29,20 @@ struct message_header {
 	char err[512];
 };
 
-static bool write_all(int fd, const void *data, size_t len)
+typedef ssize_t (*transfer_fn)(int fd, void *data, size_t len);
+
+static ssize_t write_some(int fd, void *data, size_t len)
 {
-	const char *at = data;
+	return write(fd, data, len);
+}
+
+/* Moves all len bytes through fd with `transfer` (read or write_some),
+ * through interruptions and partial transfers; false at an error or EOF. */
+static bool transfer_all(transfer_fn transfer, int fd, void *data, size_t len)
+{
+	char *at = data;
 	while (len > 0) {
-		ssize_t n = write(fd, at, len);
+		ssize_t n = transfer(fd, at, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -44,19 +53,14 @@ static bool write_all(int fd, const void *data, size_t len)
 	return true;
 }
 
+static bool write_all(int fd, const void *data, size_t len)
+{
+	return transfer_all(write_some, fd, (void *)data, len);
+}
+
 static bool read_all(int fd, void *data, size_t len)
 {
-	char *at = data;
-	while (len > 0) {
-		ssize_t n = read(fd, at, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		at += n;
-		len -= (size_t)n;
-	}
-	return true;
+	return transfer_all(read, fd, data, len);
 }
 
 static bool send_result(int fd, int status, const char *err,

@@ -63,6 +63,17 @@ int write_file_whole(const char *path, const char *data, size_t len,
 	return SB_OK;
 }
 
+FILE *open_output(const char *path, char **data, size_t *len, char *err,
+                  size_t errlen)
+{
+	*data = NULL;
+	*len = 0;
+	FILE *out = open_memstream(data, len);
+	if (!out)
+		snprintf(err, errlen, "%s: out of memory", path);
+	return out;
+}
+
 int finish_and_write(const char *path, FILE *mem, char **data, size_t *len,
                      char *err, size_t errlen)
 {
@@ -437,17 +448,15 @@ int report_json(const char *path, const struct column_set *columns,
                 const struct machine_info *machine, const struct row *rows,
                 size_t count, char *err, size_t errlen)
 {
-	char *data = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&data, &len);
-	if (!out || count == 0) {
-		if (out)
-			fclose(out);
-		free(data);
-		snprintf(err, errlen, "%s: %s", path,
-		         count ? "out of memory" : "no variant to write");
+	if (count == 0) {
+		snprintf(err, errlen, "%s: no variant to write", path);
 		return SB_ERESOURCE;
 	}
+	char *data;
+	size_t len;
+	FILE *out = open_output(path, &data, &len, err, errlen);
+	if (!out)
+		return SB_ERESOURCE;
 	const struct run_meta *meta = rows[0].meta;
 	fprintf(out, "{\n  \"schema\": %d,\n  \"snapbench\": \"%s\",\n"
 	        "  \"git_commit\": ", RESULT_SCHEMA, SNAPBENCH_VERSION);
@@ -474,13 +483,11 @@ int report_json(const char *path, const struct column_set *columns,
 int report_timeline(const char *path, const struct row *rows, size_t count,
                     char *err, size_t errlen)
 {
-	char *data = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&data, &len);
-	if (!out) {
-		snprintf(err, errlen, "%s: out of memory", path);
+	char *data;
+	size_t len;
+	FILE *out = open_output(path, &data, &len, err, errlen);
+	if (!out)
 		return SB_ERESOURCE;
-	}
 	fprintf(out, "variant,t_s,commits,reads,write_p99_us,retained_bytes,"
 	        "rss_bytes,retained_visible_bytes\n");
 	for (size_t i = 0; i < count; i++) {

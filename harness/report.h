@@ -38,6 +38,11 @@ int report_timeline(const char *path, const struct row *rows, size_t count,
 int write_file_whole(const char *path, const char *data, size_t len,
                      char *err, size_t errlen);
 
+/* A memstream over *data, *len for a file to be written whole to `path`
+ * by finish_and_write; NULL (and a message in err) if out of memory. */
+FILE *open_output(const char *path, char **data, size_t *len, char *err,
+                  size_t errlen);
+
 /* Closes the memstream `mem` (over *data, *len), writes it whole to
  * `path` and frees it. */
 int finish_and_write(const char *path, FILE *mem, char **data, size_t *len,
