@@ -114,7 +114,7 @@ static struct cell col_write_percentile(const struct column *column,
 /* The fixed columns, in CSV order; PERCENTILES_HERE marks where the
  * write percentile columns go. */
 #define PERCENTILES_HERE "(percentiles)"
-#define COUNTER " over the window (its value at the window's end minus at its start)"
+#define COUNTER "; counted over the window (the variant's count at its end minus at its start)"
 
 static const struct column fixed_columns[] = {
 	{"variant", "-", "variant", "the variant's name", NULL, NULL, false, 0, col_variant},
@@ -190,7 +190,7 @@ static struct column percentile_column(struct column_set *set, size_t i,
 	snprintf(set->short_names[i], sizeof set->short_names[i], "w%s",
 	         set->names[i] + strlen("write"));
 	snprintf(set->descriptions[i], sizeof set->descriptions[i],
-	         "the %.15g-th percentile of commit latency over the commits "
+	         "the %.15gth percentile of commit latency over the commits "
 	         "intended inside the window; empty unless n*(1-q) >= 10",
 	         percentile);
 	return (struct column){
