@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hgrm.h"
 #include "hist.h"
 #include "page.h"
 #include "workload.h"
@@ -102,6 +103,54 @@ Test(hist, a_percentile_needs_ten_samples_beyond_it)
 	cr_assert(hist_percentile_supported(20, 50));
 	cr_assert(!hist_percentile_supported(19, 50));
 	cr_assert(!hist_percentile_supported(0, 50));
+}
+
+/* HdrHistogram's percentile distribution of 1..100 (each value counted
+ * exactly): the rows at known levels, the last row, the footer. */
+Test(hgrm, percentile_distribution_of_one_to_a_hundred)
+{
+	struct hist h;
+	cr_assert_eq(hist_init(&h, HIST_FINE_BITS), SB_OK);
+	for (uint64_t v = 1; v <= 100; v++)
+		hist_record(&h, v);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	hgrm_print(out, &h, 5, 1.0);
+	fclose(out);
+	const char *expected_start =
+		"       Value   Percentile   TotalCount 1/(1-Percentile)\n"
+		"\n"
+		"        1.00     0.000000            1         1.00\n"
+		"       10.00     0.100000           10         1.11\n"
+		"       20.00     0.200000           20         1.25\n"
+		"       30.00     0.300000           30         1.43\n"
+		"       40.00     0.400000           40         1.67\n"
+		"       50.00     0.500000           50         2.00\n"
+		"       55.00     0.550000           55         2.22\n"
+		"       60.00     0.600000           60         2.50\n"
+		"       65.00     0.650000           65         2.86\n"
+		"       70.00     0.700000           70         3.33\n"
+		"       75.00     0.750000           75         4.00\n"
+		"       78.00     0.775000           78         4.44\n";
+	cr_assert(strncmp(text, expected_start, strlen(expected_start)) == 0,
+	          "%s", text);
+	const char *expected_end =
+		"      100.00     1.000000          100          inf\n"
+		"#[Mean    =       50.500, StdDeviation   =       28.866]\n"
+		"#[Max     =      100.000, Total count    =          100]\n"
+		"#[Buckets =           57, SubBuckets     =          256]\n";
+	cr_assert(len > strlen(expected_end) &&
+	          strcmp(text + len - strlen(expected_end), expected_end) == 0,
+	          "%s", text);
+	/* The bucket that completes the count gives one row before the last:
+	 * 100 appears on exactly two rows. */
+	int rows_of_100 = 0;
+	for (char *at = text; (at = strstr(at, "      100.00 ")); at++)
+		rows_of_100++;
+	cr_assert_eq(rows_of_100, 2, "%s", text);
+	free(text);
+	hist_destroy(&h);
 }
 
 Test(page, fill_is_deterministic_and_checksummed)
