@@ -1,6 +1,7 @@
 /*
- * snapbench — runs each chosen variant in turn under the same workload and
- * seed, checks every snapshot with the oracle, and compares them.
+ * snapbench — runs each chosen variant in turn, each in a process of its
+ * own, under the same workload and seed, checks every snapshot with the
+ * oracle, and compares them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,28 +10,10 @@
 
 #include "../variants/clock.h"
 #include "cli.h"
-#include "page.h"
 #include "report.h"
+#include "selection.h"
+#include "session.h"
 #include "version.h"
-
-/* True when the variant can run this workload: one that is not safe with
- * concurrent threads runs readers alone, or at most one writer alone. */
-static bool variant_fits(const struct sb_variant *v, const struct run_config *c)
-{
-	return v->concurrent_safe ||
-	       ((c->readers == 0 || c->writers == 0) && c->writers <= 1);
-}
-
-static void list_variants(void)
-{
-	for (size_t i = 0; i < sb_variant_count; i++) {
-		const struct sb_variant *v = sb_variants[i];
-		printf("%-10s %-22s %s\n", v->name,
-		       !v->strict ? "eventual"
-		       : v->publish_modes ? "strict (try: eventual)" : "strict",
-		       v->summary);
-	}
-}
 
 /* The reference for --scan-work sum: a plain loop summing the words of an
  * array as large as the database, best of three passes. */
@@ -66,6 +49,36 @@ static int calibrate(const struct run_config *c)
 	return 0;
 }
 
+/* Refuses, before any run, output a run could not write: a CSV with
+ * other columns, an --hgrm path that is not a directory. */
+static int check_outputs(const struct cli *cli, const struct column_set *columns)
+{
+	char err[512];
+	int status = SB_OK;
+	if (cli->csv_path &&
+	    (status = report_csv_check(cli->csv_path, columns, err,
+	                               sizeof err)) != SB_OK) {
+		fprintf(stderr, "snapbench: --csv: %s\n", err);
+		return status;
+	}
+	if (cli->hgrm_dir)
+		status = session_prepare_hgrm_dir(cli->hgrm_dir);
+	return status;
+}
+
+static int run_chosen(const struct cli *cli, const struct column_set *columns)
+{
+	const struct sb_variant *chosen[MAX_VARIANTS];
+	unsigned count;
+	int status = select_variants(cli->variant_list, &cli->run, cli->quiet,
+	                             chosen, &count);
+	if (status == SB_OK)
+		status = check_outputs(cli, columns);
+	if (status == SB_OK)
+		status = session_run(cli, columns, chosen, count);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli;
@@ -81,80 +94,22 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (cli.list) {
-		list_variants();
+		list_variants(stdout);
 		return 0;
 	}
 	if (cli.calibrate)
 		return calibrate(&cli.run);
-
-	/* Refuse a named variant that cannot run the workload before any run. */
-	const struct sb_variant *chosen[CLI_MAX_VARIANTS];
-	unsigned count = 0;
-	for (unsigned i = 0; i < cli.variant_count; i++) {
-		const struct sb_variant *v = cli.variants[i];
-		if (variant_fits(v, &cli.run)) {
-			chosen[count++] = v;
-		} else if (!cli.from_all[i]) {
-			fprintf(stderr, "snapbench: --variant: '%s' is not safe with "
-			        "concurrent threads: run it with --writers 0, or with "
-			        "--readers 0 and at most one writer\n", v->name);
-			return SB_EUSAGE;
-		} else if (!cli.quiet) {
-			fprintf(stderr, "snapbench: skipping '%s': it cannot run "
-			        "readers and writers at once\n", v->name);
-		}
-	}
-	if (count == 0) {
-		fprintf(stderr, "snapbench: --variant: no chosen variant can run "
-		        "this workload\n");
-		return SB_EUSAGE;
-	}
-
-	struct run_result *results = calloc(count, sizeof *results);
-	if (!results) {
-		fprintf(stderr, "snapbench: out of memory\n");
-		return SB_ERESOURCE;
-	}
-	char err[512];
-	bool violated = false;
-	unsigned done = 0;
-	for (unsigned i = 0; i < count; i++) {
-		struct run_meta meta;
-		err[0] = '\0';
-		status = run_variant(chosen[i], &cli.run, &results[i], err, sizeof err);
-		if (status != SB_OK) {
-			fprintf(stderr, "snapbench: %s: %s\n", chosen[i]->name, err);
-			break;
-		}
-		done++;
-		if (violations_total(&results[i].violations))
-			violated = true;
-		run_meta_collect(&meta);
-		if (cli.csv_path &&
-		    (status = report_csv_append(cli.csv_path, &cli.run, &results[i],
-		                                &meta, err, sizeof err)) != SB_OK) {
-			fprintf(stderr, "snapbench: --csv: %s\n", err);
-			break;
-		}
-	}
-	if (!cli.quiet && done > 0)
-		report_table(stdout, results, done);
-	if (status == SB_OK && done > 0) {
-		struct run_meta meta;
-		run_meta_collect(&meta);
-		if (cli.json_path &&
-		    (status = report_json(cli.json_path, &cli.run, results, done,
-		                          &meta, err, sizeof err)) != SB_OK)
-			fprintf(stderr, "snapbench: --json: %s\n", err);
-		if (status == SB_OK && cli.timeline_path &&
-		    (status = report_timeline(cli.timeline_path, results, done, err,
-		                              sizeof err)) != SB_OK)
-			fprintf(stderr, "snapbench: --timeline: %s\n", err);
-	}
-	for (unsigned i = 0; i < done; i++)
-		run_result_free(&results[i]);
-	free(results);
-	if (status != SB_OK)
+	struct column_set columns;
+	status = columns_build(&columns, cli.percentiles, cli.percentile_count);
+	if (status != SB_OK) {
+		if (status == SB_ERESOURCE)
+			fprintf(stderr, "snapbench: out of memory\n");
 		return status;
-	return violated ? 1 : 0;
+	}
+	if (cli.columns)
+		columns_print_table(&columns, stdout);
+	else
+		status = run_chosen(&cli, &columns);
+	columns_free(&columns);
+	return status;
 }

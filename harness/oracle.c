@@ -1,3 +1,6 @@
+/*
+ * oracle.c — the writer's model and log, and every check of oracle.h.
+ */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,6 @@
+/*
+ * page.c — page contents (page.h): the fill, the checksum, the sum scan.
+ */
 #include <string.h>
 
 #include "page.h"

@@ -1,137 +1,18 @@
+/*
+ * report.c — CSV rows, the JSON document and the timeline (report.h).
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "report.h"
 #include "version.h"
 
-const char report_csv_header[] =
-	"variant,pages,page_size,readers,scan_pages,scan_work,read_pause_ms,"
-	"writers,write_pages,write_rate,hot_pct,duration_s,seed,commits,"
-	"commits_per_s,write_p50_us,write_p99_us,write_p999_us,write_max_us,"
-	"writer_blocked_ms,reads,read_p50_ms,read_max_ms,scan_gbps,"
-	"stale_max_commits,retained_peak_bytes,retained_end_bytes,rss_peak_bytes,"
-	"violations,git_commit,host,cpu,timestamp,"
-	/* beyond the contract's columns: */
-	"warmup_s,lr_publish,read_retries,rss_end_bytes,starved_reads,"
-	"read_start_s,reads_per_reader";
-
 static const char *const publish_names[] = {"block", "try"};
-
-void run_meta_collect(struct run_meta *meta)
-{
-	memset(meta, 0, sizeof *meta);
-	snprintf(meta->git_commit, sizeof meta->git_commit, "%s",
-	         SNAPBENCH_GIT_COMMIT);
-	if (gethostname(meta->host, sizeof meta->host - 1) != 0)
-		snprintf(meta->host, sizeof meta->host, "unknown");
-	snprintf(meta->cpu, sizeof meta->cpu, "unknown");
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	if (f) {
-		char line[256];
-		while (fgets(line, sizeof line, f)) {
-			char *colon = strchr(line, ':');
-			if (strncmp(line, "model name", 10) == 0 && colon) {
-				colon++;
-				while (*colon == ' ')
-					colon++;
-				colon[strcspn(colon, "\n")] = '\0';
-				snprintf(meta->cpu, sizeof meta->cpu, "%s", colon);
-				break;
-			}
-		}
-		fclose(f);
-	}
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	meta->cores = cores > 0 ? (unsigned)cores : 0;
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(meta->timestamp, sizeof meta->timestamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static double us(uint64_t ns) { return (double)ns / 1e3; }
-static double ms(uint64_t ns) { return (double)ns / 1e6; }
-static double mib(uint64_t bytes) { return (double)bytes / 1048576.0; }
-
-void report_table(FILE *out, const struct run_result *results, size_t count)
-{
-	fprintf(out, "%-10s %10s %9s %9s %9s %10s %10s %7s %9s %7s %6s %10s %9s %5s\n",
-	        "variant", "commits/s", "w_p50_us", "w_p99_us", "w_p999_us",
-	        "w_max_us", "blocked_ms", "reads", "r_p50_ms", "scan_GB/s",
-	        "stale", "retain_MiB", "rss_MiB", "viol");
-	for (size_t i = 0; i < count; i++) {
-		const struct run_result *r = &results[i];
-		fprintf(out, "%-10s %10.0f %9.2f %9.2f %9.2f %10.1f %10.1f %7llu "
-		        "%9.2f %9.3f %6llu %10.2f %9.1f %5llu\n",
-		        r->variant, r->commits_per_s,
-		        us(hist_quantile(&r->write_latency, 0.50)),
-		        us(hist_quantile(&r->write_latency, 0.99)),
-		        us(hist_quantile(&r->write_latency, 0.999)),
-		        us(r->write_latency.max), ms(r->writer_blocked_ns),
-		        (unsigned long long)r->reads,
-		        ms(hist_quantile(&r->read_duration, 0.50)), r->scan_gbps,
-		        (unsigned long long)r->stale_max_commits,
-		        mib(r->retained_peak_bytes), mib(r->rss_peak_bytes),
-		        (unsigned long long)violations_total(&r->violations));
-	}
-}
-
-/* A CSV field, quoted when it holds a comma, a quote or a newline. */
-static void csv_text(FILE *out, const char *text)
-{
-	if (!strpbrk(text, ",\"\n")) {
-		fputs(text, out);
-		return;
-	}
-	fputc('"', out);
-	for (const char *c = text; *c; c++) {
-		if (*c == '"')
-			fputc('"', out);
-		fputc(*c, out);
-	}
-	fputc('"', out);
-}
-
-static void csv_row(FILE *out, const struct run_config *c,
-                    const struct run_result *r, const struct run_meta *meta)
-{
-	fprintf(out, "%s,%llu,%zu,%u,%llu,%s,%g,%u,%u,%g,%g,%g,%llu,%llu,%.3f,"
-	        "%.3f,%.3f,%.3f,%.3f,%.3f,%llu,%.3f,%.3f,%.4f,%llu,%llu,%llu,"
-	        "%llu,%llu,",
-	        r->variant, (unsigned long long)c->pages, c->page_size,
-	        c->readers, (unsigned long long)c->scan_pages,
-	        scan_work_names[c->scan_work], c->read_pause_ms, c->writers,
-	        c->write_pages, c->write_rate, c->hot_pct, c->duration_s,
-	        (unsigned long long)c->seed, (unsigned long long)r->commits,
-	        r->commits_per_s, us(hist_quantile(&r->write_latency, 0.50)),
-	        us(hist_quantile(&r->write_latency, 0.99)),
-	        us(hist_quantile(&r->write_latency, 0.999)),
-	        us(r->write_latency.max), ms(r->writer_blocked_ns),
-	        (unsigned long long)r->reads,
-	        ms(hist_quantile(&r->read_duration, 0.50)),
-	        ms(r->read_duration.max), r->scan_gbps,
-	        (unsigned long long)r->stale_max_commits,
-	        (unsigned long long)r->retained_peak_bytes,
-	        (unsigned long long)r->retained_end_bytes,
-	        (unsigned long long)r->rss_peak_bytes,
-	        (unsigned long long)violations_total(&r->violations));
-	csv_text(out, meta->git_commit);
-	fputc(',', out);
-	csv_text(out, meta->host);
-	fputc(',', out);
-	csv_text(out, meta->cpu);
-	fprintf(out, ",%s,%g,%s,%llu,%llu,%llu,%g,%llu\n", meta->timestamp,
-	        c->warmup_s, publish_names[c->publish],
-	        (unsigned long long)r->read_retries,
-	        (unsigned long long)r->rss_end_bytes,
-	        (unsigned long long)r->starved_reads, c->read_start_s,
-	        (unsigned long long)c->reads_per_reader);
-}
 
 int write_file_whole(const char *path, const char *data, size_t len,
                      char *err, size_t errlen)
@@ -182,43 +63,19 @@ int write_file_whole(const char *path, const char *data, size_t len,
 	return SB_OK;
 }
 
-/* The whole of an existing file, or an empty buffer when there is none. */
-static int read_existing(const char *path, char **data, size_t *len,
-                         char *err, size_t errlen)
+FILE *open_output(const char *path, char **data, size_t *len, char *err,
+                  size_t errlen)
 {
 	*data = NULL;
 	*len = 0;
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		if (errno == ENOENT)
-			return SB_OK;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return SB_ERESOURCE;
-	}
-	FILE *mem = open_memstream(data, len);
-	if (!mem) {
-		fclose(f);
+	FILE *out = open_memstream(data, len);
+	if (!out)
 		snprintf(err, errlen, "%s: out of memory", path);
-		return SB_ERESOURCE;
-	}
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		fwrite(buf, 1, n, mem);
-	bool failed = ferror(f);
-	fclose(f);
-	if (fclose(mem) != 0 || failed) {
-		free(*data);
-		*data = NULL;
-		snprintf(err, errlen, "%s: cannot read it", path);
-		return SB_ERESOURCE;
-	}
-	return SB_OK;
+	return out;
 }
 
-/* Finishes a memstream and writes it whole. */
-static int finish_and_write(const char *path, FILE *mem, char **data,
-                            size_t *len, char *err, size_t errlen)
+int finish_and_write(const char *path, FILE *mem, char **data, size_t *len,
+                     char *err, size_t errlen)
 {
 	if (fclose(mem) != 0 || !*data) {
 		free(*data);
@@ -230,82 +87,379 @@ static int finish_and_write(const char *path, FILE *mem, char **data,
 	return status;
 }
 
-int report_csv_append(const char *path, const struct run_config *config,
-                      const struct run_result *result,
-                      const struct run_meta *meta, char *err, size_t errlen)
+/* ---- CSV ---- */
+
+/* The header line the columns make, in a malloc'ed string. */
+static char *header_text(const struct column_set *columns)
 {
-	char *old;
-	size_t old_len;
-	int status = read_existing(path, &old, &old_len, err, errlen);
-	if (status != SB_OK)
-		return status;
-	char *data = NULL;
+	char *text = NULL;
 	size_t len = 0;
-	FILE *mem = open_memstream(&data, &len);
-	if (!mem) {
-		free(old);
-		snprintf(err, errlen, "%s: out of memory", path);
+	FILE *mem = open_memstream(&text, &len);
+	if (!mem)
+		return NULL;
+	columns_csv_header(columns, mem);
+	if (fclose(mem) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* The first line of the open file `fd` (size > 0), malloc'ed. */
+static char *first_line(int fd)
+{
+	size_t cap = 4096, len = 0;
+	char *line = malloc(cap);
+	while (line) {
+		ssize_t n = pread(fd, line + len, cap - len - 1, (off_t)len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		line[len] = '\0';
+		if (strchr(line, '\n') || len + 1 < cap)
+			break;
+		char *bigger = cap < (1u << 24) ? realloc(line, cap * 2) : NULL;
+		if (!bigger) {
+			free(line);
+			return NULL;
+		}
+		line = bigger;
+		cap *= 2;
+	}
+	if (line) {
+		line[len] = '\0';
+		line[strcspn(line, "\r\n")] = '\0';
+	}
+	return line;
+}
+
+/* Names the first column where `found` and `expected` (header lines)
+ * part, into err. */
+static void describe_difference(const char *path, const char *found,
+                                const char *expected, char *err,
+                                size_t errlen)
+{
+	unsigned column = 1;
+	size_t i = 0;
+	while (found[i] && found[i] == expected[i]) {
+		if (found[i] == ',')
+			column++;
+		i++;
+	}
+	size_t start = i;
+	while (start > 0 && expected[start - 1] != ',')
+		start--;
+	size_t found_len = strcspn(found + start, ",");
+	size_t expected_len = strcspn(expected + start, ",");
+	snprintf(err, errlen, "%s has other columns than this snapbench "
+	         "writes (column %u is '%.*s', expected '%.*s'); write to a new "
+	         "file", path, column, (int)(found_len < 64 ? found_len : 64),
+	         found + start, (int)(expected_len < 64 ? expected_len : 64),
+	         expected + start);
+}
+
+/* SB_OK when the file is empty or starts with `header`. */
+static int check_header(int fd, const char *path, const char *header,
+                        char *err, size_t errlen)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return SB_ERESOURCE;
 	}
-	if (old_len > 0) {
-		fwrite(old, 1, old_len, mem);
-		if (old[old_len - 1] != '\n')
-			fputc('\n', mem);
-	} else {
-		fprintf(mem, "%s\n", report_csv_header);
+	if (st.st_size == 0)
+		return SB_OK;
+	char *line = first_line(fd);
+	if (!line) {
+		snprintf(err, errlen, "%s: cannot read its header", path);
+		return SB_ERESOURCE;
 	}
-	free(old);
-	csv_row(mem, config, result, meta);
-	return finish_and_write(path, mem, &data, &len, err, errlen);
+	int status = SB_OK;
+	if (strcmp(line, header) != 0) {
+		describe_difference(path, line, header, err, errlen);
+		status = SB_EUSAGE;
+	}
+	free(line);
+	return status;
 }
+
+int report_csv_check(const char *path, const struct column_set *columns,
+                     char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return SB_OK;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return SB_ERESOURCE;
+	}
+	char *header = header_text(columns);
+	int status = header ? check_header(fd, path, header, err, errlen)
+	                    : SB_ERESOURCE;
+	if (!header)
+		snprintf(err, errlen, "%s: out of memory", path);
+	free(header);
+	close(fd);
+	return status;
+}
+
+/* What to append to a file of `size` bytes: the header if it is empty, a
+ * newline if its last line has none, the row. */
+static char *append_text(int fd, off_t size, const char *header,
+                         const struct column_set *columns,
+                         const struct row *row, size_t *len)
+{
+	char *text = NULL;
+	FILE *mem = open_memstream(&text, len);
+	if (!mem)
+		return NULL;
+	char last = '\n';
+	if (size > 0 && pread(fd, &last, 1, size - 1) != 1)
+		last = '\n';
+	if (size == 0)
+		fprintf(mem, "%s\n", header);
+	else if (last != '\n')
+		fputc('\n', mem);
+	columns_csv_row(columns, row, mem);
+	fputc('\n', mem);
+	if (fclose(mem) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* Appends `len` bytes in place; on failure truncates back to `size`. */
+static int append_whole(int fd, off_t size, const char *path,
+                        const char *text, size_t len, char *err,
+                        size_t errlen)
+{
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = write(fd, text + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(err, errlen, "%s: %s", path,
+			         n < 0 ? strerror(errno) : "short write");
+			if (ftruncate(fd, size) != 0)
+				snprintf(err, errlen, "%s: a row is half written: %s",
+				         path, strerror(errno));
+			return SB_ERESOURCE;
+		}
+		done += (size_t)n;
+	}
+	if (fsync(fd) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return SB_ERESOURCE;
+	}
+	return SB_OK;
+}
+
+int report_csv_append(const char *path, const struct column_set *columns,
+                      const struct row *row, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return SB_ERESOURCE;
+	}
+	int locked;
+	while ((locked = flock(fd, LOCK_EX)) != 0 && errno == EINTR)
+		;
+	char *header = header_text(columns);
+	int status = SB_ERESOURCE;
+	if (locked != 0)
+		snprintf(err, errlen, "%s: cannot lock it: %s", path,
+		         strerror(errno));
+	else if (!header)
+		snprintf(err, errlen, "%s: out of memory", path);
+	else
+		status = check_header(fd, path, header, err, errlen);
+	struct stat st;
+	if (status == SB_OK && fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		status = SB_ERESOURCE;
+	}
+	if (status == SB_OK) {
+		size_t len;
+		char *text = append_text(fd, st.st_size, header, columns, row, &len);
+		status = text ? append_whole(fd, st.st_size, path, text, len, err,
+		                             errlen) : SB_ERESOURCE;
+		if (!text)
+			snprintf(err, errlen, "%s: out of memory", path);
+		free(text);
+	}
+	free(header);
+	close(fd); /* releases the lock */
+	return status;
+}
+
+/* ---- JSON ---- */
 
 static void json_hist(FILE *out, const struct hist *h)
 {
-	fprintf(out, "{\"unit\": \"ns\", \"count\": %llu, \"min\": %llu, "
-	        "\"max\": %llu, \"buckets\": [",
-	        (unsigned long long)h->count,
+	fprintf(out, "{\"unit\": \"ns\", \"sub_buckets\": %u, \"count\": %llu, "
+	        "\"min\": %llu, \"max\": %llu, \"buckets\": [",
+	        2u << h->sub_bits, (unsigned long long)h->count,
 	        (unsigned long long)(h->count ? h->min : 0),
 	        (unsigned long long)h->max);
 	bool first = true;
-	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
+	for (unsigned i = 0; i < h->bucket_count; i++) {
 		if (!h->buckets[i])
 			continue;
 		fprintf(out, "%s[%llu, %llu, %llu]", first ? "" : ", ",
-		        (unsigned long long)hist_bucket_low(i),
-		        (unsigned long long)hist_bucket_high(i),
+		        (unsigned long long)hist_bucket_low(h, i),
+		        (unsigned long long)hist_bucket_high(h, i),
 		        (unsigned long long)h->buckets[i]);
 		first = false;
 	}
 	fprintf(out, "]}");
 }
 
-static void json_string(FILE *out, const char *text)
+/* A text field, or null when unknown (empty). */
+static void json_text_or_null(FILE *out, const char *name, const char *value)
 {
-	fputc('"', out);
-	for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
-		if (*c == '"' || *c == '\\')
-			fprintf(out, "\\%c", *c);
-		else if (*c < 0x20)
-			fprintf(out, "\\u%04x", *c);
-		else
-			fputc(*c, out);
-	}
-	fputc('"', out);
+	fprintf(out, "\"%s\": ", name);
+	if (*value)
+		json_string(out, value);
+	else
+		fputs("null", out);
 }
 
-int report_json(const char *path, const struct run_config *c,
-                const struct run_result *results, size_t count,
-                const struct run_meta *meta, char *err, size_t errlen)
+static void json_libraries(FILE *out, const char *libraries)
 {
-	char *data = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&data, &len);
-	if (!out) {
-		snprintf(err, errlen, "%s: out of memory", path);
+	fprintf(out, "\"libraries\": {");
+	char copy[256], *save = NULL;
+	snprintf(copy, sizeof copy, "%s", libraries);
+	bool first = true;
+	for (char *item = strtok_r(copy, ";", &save); item;
+	     item = strtok_r(NULL, ";", &save)) {
+		char *eq = strchr(item, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		fprintf(out, "%s", first ? "" : ", ");
+		json_text_or_null(out, item, eq + 1);
+		first = false;
+	}
+	fprintf(out, "}");
+}
+
+static void json_machine(FILE *out, const struct machine_info *m)
+{
+	fprintf(out, "  \"machine\": {");
+	json_text_or_null(out, "kernel", m->kernel);
+	fputs(", ", out);
+	json_text_or_null(out, "cpufreq_governor", m->governor);
+	fputs(", ", out);
+	json_text_or_null(out, "turbo", m->turbo);
+	fputs(", ", out);
+	json_text_or_null(out, "smt", m->smt);
+	fputs(", ", out);
+	json_text_or_null(out, "transparent_hugepages", m->thp);
+	fprintf(out, ",\n    \"loadavg_before\": ");
+	if (m->loadavg[0] >= 0)
+		fprintf(out, "[%.2f, %.2f, %.2f]", m->loadavg[0], m->loadavg[1],
+		        m->loadavg[2]);
+	else
+		fputs("null", out);
+	fputs(", ", out);
+	json_text_or_null(out, "compiler", m->compiler);
+	fputs(", ", out);
+	json_text_or_null(out, "cflags", m->cflags);
+	fputs(",\n    ", out);
+	json_libraries(out, m->libraries);
+	fputs(", ", out);
+	json_text_or_null(out, "affinity", m->affinity);
+	fprintf(out, "},\n");
+}
+
+static void json_config(FILE *out, const struct run_config *c)
+{
+	fprintf(out, "  \"config\": {\"pages\": %llu, \"page_size\": %zu, "
+	        "\"duration_s\": %g, \"warmup_s\": %g, \"drain_s\": %g, "
+	        "\"readers\": %u, \"scan_pages\": %llu, \"scan_work\": \"%s\", "
+	        "\"read_pause_ms\": %g, \"read_start_s\": %g, "
+	        "\"reads_per_reader\": %llu, \"writers\": %u, \"write_pages\": %u, "
+	        "\"write_rate\": %g, \"hot_pct\": %g, \"hot_pages\": %llu, "
+	        "\"lr_publish\": \"%s\", \"pv_home\": \"%s\", \"pin\": %s, "
+	        "\"seed\": %llu},\n",
+	        (unsigned long long)c->pages, c->page_size, c->duration_s,
+	        c->warmup_s, c->drain_s, c->readers,
+	        (unsigned long long)c->scan_pages, scan_work_names[c->scan_work],
+	        c->read_pause_ms, c->read_start_s,
+	        (unsigned long long)c->reads_per_reader, c->writers,
+	        c->write_pages, c->write_rate, c->hot_pct,
+	        (unsigned long long)c->hot_pages, publish_names[c->publish],
+	        c->move_home ? "on" : "off", c->pin ? "true" : "false",
+	        (unsigned long long)c->seed);
+}
+
+/* The CPUs the threads ran on: with --pin, writer i on the i-th CPU this
+ * process may use and reader j on the (writers + j)-th (run.c). */
+static void json_affinity(FILE *out, const struct row *row)
+{
+	const struct run_config *c = row->config;
+	unsigned threads = c->writers + c->readers;
+	int *cpus = malloc((threads ? threads : 1) * sizeof *cpus);
+	fprintf(out, "\"affinity\": {\"pinned\": %s",
+	        row->result->pinned ? "true" : "false");
+	if (row->result->pinned && cpus && allowed_cpus(cpus, threads) >= threads) {
+		fprintf(out, ", \"writer_cpus\": [");
+		for (unsigned i = 0; i < c->writers; i++)
+			fprintf(out, "%s%d", i ? ", " : "", cpus[i]);
+		fprintf(out, "], \"reader_cpus\": [");
+		for (unsigned i = 0; i < c->readers; i++)
+			fprintf(out, "%s%d", i ? ", " : "", cpus[c->writers + i]);
+		fprintf(out, "]");
+	}
+	fprintf(out, "}");
+	free(cpus);
+}
+
+static void json_variant(FILE *out, const struct column_set *columns,
+                         const struct row *row)
+{
+	const struct run_result *r = row->result;
+	fprintf(out, "\n    {");
+	columns_json_fields(columns, row, out);
+	fprintf(out, ",\n     \"measured_s\": %g, \"scan_bytes\": %llu, "
+	        "\"scan_pages_total\": %llu, \"scan_pages_per_s\": %.1f, "
+	        "\"writer_late_count\": %llu, ", r->measured_s,
+	        (unsigned long long)r->scan_bytes,
+	        (unsigned long long)r->scan_pages, r->scan_pages_per_s,
+	        (unsigned long long)r->writer_late_count);
+	json_affinity(out, row);
+	fprintf(out, ",\n     \"violations_by_kind\": {");
+	for (int k = 0; k < V_KINDS; k++)
+		fprintf(out, "%s\"%s\": %llu", k ? ", " : "", violation_names[k],
+		        (unsigned long long)r->violations.count[k]);
+	fprintf(out, "},\n     \"write_latency\": ");
+	json_hist(out, &r->write_latency);
+	fprintf(out, ",\n     \"read_duration\": ");
+	json_hist(out, &r->read_duration);
+	fprintf(out, "}");
+}
+
+int report_json(const char *path, const struct column_set *columns,
+                const struct machine_info *machine, const struct row *rows,
+                size_t count, char *err, size_t errlen)
+{
+	if (count == 0) {
+		snprintf(err, errlen, "%s: no variant to write", path);
 		return SB_ERESOURCE;
 	}
-	fprintf(out, "{\n  \"snapbench\": \"%s\",\n  \"git_commit\": ",
-	        SNAPBENCH_VERSION);
+	char *data;
+	size_t len;
+	FILE *out = open_output(path, &data, &len, err, errlen);
+	if (!out)
+		return SB_ERESOURCE;
+	const struct run_meta *meta = rows[0].meta;
+	fprintf(out, "{\n  \"schema\": %d,\n  \"snapbench\": \"%s\",\n"
+	        "  \"git_commit\": ", RESULT_SCHEMA, SNAPBENCH_VERSION);
 	json_string(out, meta->git_commit);
 	fprintf(out, ",\n  \"host\": ");
 	json_string(out, meta->host);
@@ -313,93 +467,41 @@ int report_json(const char *path, const struct run_config *c,
 	json_string(out, meta->cpu);
 	fprintf(out, ",\n  \"cores\": %u,\n  \"timestamp\": \"%s\",\n",
 	        meta->cores, meta->timestamp);
-	fprintf(out, "  \"config\": {\"pages\": %llu, \"page_size\": %zu, "
-	        "\"duration_s\": %g, \"warmup_s\": %g, \"readers\": %u, "
-	        "\"scan_pages\": %llu, \"scan_work\": \"%s\", "
-	        "\"read_pause_ms\": %g, \"read_start_s\": %g, "
-	        "\"reads_per_reader\": %llu, \"writers\": %u, \"write_pages\": %u, "
-	        "\"write_rate\": %g, \"hot_pct\": %g, \"hot_pages\": %llu, "
-	        "\"lr_publish\": \"%s\", \"seed\": %llu},\n  \"variants\": [",
-	        (unsigned long long)c->pages, c->page_size, c->duration_s,
-	        c->warmup_s, c->readers, (unsigned long long)c->scan_pages,
-	        scan_work_names[c->scan_work], c->read_pause_ms, c->read_start_s,
-	        (unsigned long long)c->reads_per_reader, c->writers,
-	        c->write_pages, c->write_rate, c->hot_pct,
-	        (unsigned long long)c->hot_pages, publish_names[c->publish],
-	        (unsigned long long)c->seed);
+	json_machine(out, machine);
+	json_config(out, rows[0].config);
+	fprintf(out, "  \"variants\": [");
 	for (size_t i = 0; i < count; i++) {
-		const struct run_result *r = &results[i];
-		fprintf(out, "%s\n    {\"variant\": \"%s\", \"measured_s\": %g, "
-		        "\"commits\": %llu, \"commits_per_s\": %.3f,\n"
-		        "     \"write_p50_us\": %.3f, \"write_p99_us\": %.3f, "
-		        "\"write_p999_us\": %.3f, \"write_max_us\": %.3f, "
-		        "\"writer_blocked_ms\": %.3f, \"writer_spin_us\": %.1f,\n"
-		        "     \"reads\": %llu, \"read_p50_ms\": %.3f, "
-		        "\"read_max_ms\": %.3f, \"scan_bytes\": %llu, "
-		        "\"scan_pages\": %llu, \"scan_gbps\": %.4f, "
-		        "\"scan_pages_per_s\": %.1f, \"read_retries\": %llu, "
-		        "\"starved_reads\": %llu,\n"
-		        "     \"stale_max_commits\": %llu, "
-		        "\"retained_peak_bytes\": %llu, \"retained_end_bytes\": %llu, "
-		        "\"rss_peak_bytes\": %llu, \"rss_end_bytes\": %llu,\n"
-		        "     \"violations\": %llu, \"violations_by_kind\": {",
-		        i ? "," : "", r->variant, r->measured_s,
-		        (unsigned long long)r->commits, r->commits_per_s,
-		        us(hist_quantile(&r->write_latency, 0.50)),
-		        us(hist_quantile(&r->write_latency, 0.99)),
-		        us(hist_quantile(&r->write_latency, 0.999)),
-		        us(r->write_latency.max), ms(r->writer_blocked_ns),
-		        r->writer_spin_ns / 1e3,
-		        (unsigned long long)r->reads,
-		        ms(hist_quantile(&r->read_duration, 0.50)),
-		        ms(r->read_duration.max),
-		        (unsigned long long)r->scan_bytes,
-		        (unsigned long long)r->scan_pages, r->scan_gbps,
-		        r->scan_pages_per_s, (unsigned long long)r->read_retries,
-		        (unsigned long long)r->starved_reads,
-		        (unsigned long long)r->stale_max_commits,
-		        (unsigned long long)r->retained_peak_bytes,
-		        (unsigned long long)r->retained_end_bytes,
-		        (unsigned long long)r->rss_peak_bytes,
-		        (unsigned long long)r->rss_end_bytes,
-		        (unsigned long long)violations_total(&r->violations));
-		for (int k = 0; k < V_KINDS; k++)
-			fprintf(out, "%s\"%s\": %llu", k ? ", " : "",
-			        violation_names[k],
-			        (unsigned long long)r->violations.count[k]);
-		fprintf(out, "},\n     \"write_latency\": ");
-		json_hist(out, &r->write_latency);
-		fprintf(out, ",\n     \"read_duration\": ");
-		json_hist(out, &r->read_duration);
-		fprintf(out, "}");
+		fprintf(out, "%s", i ? "," : "");
+		json_variant(out, columns, &rows[i]);
 	}
 	fprintf(out, "\n  ]\n}\n");
 	return finish_and_write(path, out, &data, &len, err, errlen);
 }
 
-int report_timeline(const char *path, const struct run_result *results,
-                    size_t count, char *err, size_t errlen)
+/* ---- the timeline ---- */
+
+int report_timeline(const char *path, const struct row *rows, size_t count,
+                    char *err, size_t errlen)
 {
-	char *data = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&data, &len);
-	if (!out) {
-		snprintf(err, errlen, "%s: out of memory", path);
+	char *data;
+	size_t len;
+	FILE *out = open_output(path, &data, &len, err, errlen);
+	if (!out)
 		return SB_ERESOURCE;
-	}
 	fprintf(out, "variant,t_s,commits,reads,write_p99_us,retained_bytes,"
-	        "rss_bytes\n");
+	        "rss_bytes,retained_visible_bytes\n");
 	for (size_t i = 0; i < count; i++) {
-		const struct run_result *r = &results[i];
+		const struct run_result *r = rows[i].result;
 		for (uint64_t s = 0; s < r->timeline_slots; s++) {
 			const struct timeline_slot *slot = &r->timeline[s];
-			fprintf(out, "%s,%.1f,%llu,%llu,%.3f,%llu,%llu\n", r->variant,
-			        (double)(s + 1) * TIMELINE_SLOT_NS / 1e9,
+			fprintf(out, "%s,%.1f,%llu,%llu,%.3f,%llu,%llu,%llu\n",
+			        r->variant, (double)(s + 1) * TIMELINE_SLOT_NS / 1e9,
 			        (unsigned long long)slot->commits,
 			        (unsigned long long)slot->reads,
-			        us(slot->write_p99_ns),
+			        (double)slot->write_p99_ns / 1e3,
 			        (unsigned long long)slot->retained_bytes,
-			        (unsigned long long)slot->rss_bytes);
+			        (unsigned long long)slot->rss_bytes,
+			        (unsigned long long)slot->retained_visible_bytes);
 		}
 	}
 	return finish_and_write(path, out, &data, &len, err, errlen);

@@ -1,6 +1,21 @@
 /*
- * workload.h — one measured run of one variant: open-loop writers, long
- * readers, a monitor, the oracle; and what the run measured.
+ * workload.h — one measured run of one variant, in this process: open-loop
+ * writers, long readers, a monitor, the oracle; and what the run measured.
+ * run_variant is the in-process entry point (the stress program and the
+ * tests drive it); the snapbench program runs each variant through
+ * isolate.h, which calls it in a child process.
+ *
+ * A run's time line:
+ *
+ *   gate       every thread has entered the variant; readers whose
+ *              --read-start is 0 begin reading, writers calibrate their
+ *              spin with them running (the prologue, PROLOGUE_NS);
+ *   t_start    the writers' open-loop schedule begins: the warm-up;
+ *   window     [measure_start, measure_end): what the figures count;
+ *   drain      after the window, readers go on as they were until every
+ *              commit intended inside the window has completed or
+ *              drain_s has passed (drain_end); commits still not done
+ *              then are unfinished and count as (drain_end - intended).
  */
 #ifndef SNAPBENCH_WORKLOAD_H
 #define SNAPBENCH_WORKLOAD_H
@@ -10,23 +25,22 @@
 
 #include "../variants/variant.h"
 #include "hist.h"
+#include "operations.h"
 #include "oracle.h"
-
-enum scan_work { SCAN_TOUCH, SCAN_SUM, SCAN_VERIFY };
-
-extern const char *const scan_work_names[3];
 
 struct run_config {
 	uint64_t pages;
 	size_t page_size;
 	double duration_s;
 	double warmup_s;
+	double drain_s;           /* the drain's limit; 0 = none (commits still
+	                             waiting at the window's end are unfinished) */
 	unsigned readers;
 	uint64_t scan_pages;      /* pages per read, 1..pages */
 	enum scan_work scan_work;
 	double read_pause_ms;
-	double read_start_s;      /* readers begin this far into the measured time;
-	                             0 = at the start, with the warm-up */
+	double read_start_s;      /* readers begin this far into the measured
+	                             time; 0 = at the gate, before the warm-up */
 	uint64_t reads_per_reader; /* then stop; 0 = read until the run ends */
 	unsigned writers;
 	unsigned write_pages;     /* >= 2 */
@@ -35,6 +49,7 @@ struct run_config {
 	double hot_pct;           /* as given, for reports */
 	enum sb_publish publish;
 	bool move_home;           /* --pv-home (pagever) */
+	bool pin;                 /* --pin: threads on CPUs of their own */
 	uint64_t seed;
 	bool progress;            /* a progress line on stderr */
 	bool timeline;            /* keep the per-100-ms series */
@@ -42,31 +57,35 @@ struct run_config {
 
 #define TIMELINE_SLOT_NS 100000000ull
 
-/* A coarse latency histogram for one timeline slot: 8 sub-buckets per
- * power of two (at most 12.5% error), small enough to keep one per slot. */
-#define SLOT_SUB_BITS 3
-#define SLOT_BUCKETS (61u * 8u + 8u)
-struct slot_hist {
-	uint32_t buckets[SLOT_BUCKETS];
-};
-
 struct timeline_slot {
-	uint64_t commits;
-	uint64_t reads;
-	uint64_t write_p99_ns;
-	uint64_t retained_bytes;
+	uint64_t commits;            /* completed in the slot */
+	uint64_t reads;              /* completed in the slot */
+	uint64_t write_p99_ns;       /* of the commits intended in the slot */
+	uint64_t retained_bytes;     /* the highest sample in the slot */
+	uint64_t retained_visible_bytes;
 	uint64_t rss_bytes;
 };
 
 struct run_result {
 	const char *variant;
 	double measured_s;
-	uint64_t commits;
-	double commits_per_s;
-	struct hist write_latency;   /* ns, from each commit's intended start */
-	uint64_t writer_blocked_ns;
-	uint64_t writer_spin_ns;     /* the longest spin before a commit's start */
-	uint64_t reads;
+	uint64_t commits;            /* completed inside the window */
+	double commits_per_s;        /* commits / window */
+	uint64_t unfinished_commits; /* intended in the window, not done by
+	                                the drain's end */
+	struct hist write_latency;   /* ns from each commit's intended start,
+	                                every commit intended in the window */
+	uint64_t writer_blocked_ns;  /* the counters: differences over the window */
+	uint64_t read_retries;
+	uint64_t starved_reads;
+	uint64_t writer_allocs;
+	uint64_t writer_trims;
+	uint64_t writer_spin_ns;     /* the longest calibrated spin */
+	uint64_t writer_late_p99_ns; /* lateness of unblocked commits' starts */
+	uint64_t writer_late_count;  /* the commits that p99 is over */
+	bool pinned;                 /* threads ran on CPUs of their own */
+	double steal_ms;             /* the hypervisor's steal in the window */
+	uint64_t reads;              /* completed inside the window */
 	struct hist read_duration;   /* ns */
 	uint64_t scan_bytes;
 	uint64_t scan_pages;
@@ -74,71 +93,28 @@ struct run_result {
 	double scan_gbps;            /* aggregate over readers, 1e9 bytes/s */
 	double scan_pages_per_s;
 	uint64_t stale_max_commits;
-	uint64_t read_retries;
-	uint64_t starved_reads;
 	uint64_t retained_peak_bytes;
 	uint64_t retained_end_bytes;
+	uint64_t retained_visible_peak_bytes;
 	uint64_t rss_peak_bytes;
 	uint64_t rss_end_bytes;
+	uint64_t rss_children_peak_bytes; /* filled by isolate.c, 0 in process */
 	struct violations violations;
 	struct timeline_slot *timeline; /* timeline_slots entries, or NULL */
 	uint64_t timeline_slots;
 };
 
-/* Runs `variant` under `config`.  Returns 0 (the run happened; violations
- * are in result), SB_EUSAGE or SB_ERESOURCE with a message in err. */
+/* Runs `variant` under `config` in this process.  Returns 0 (the run
+ * happened; violations are in result), SB_EUSAGE or SB_ERESOURCE with a
+ * message in err (result then still holds what was found).  Free the
+ * result with run_result_free either way. */
 int run_variant(const struct sb_variant *variant,
                 const struct run_config *config, struct run_result *result,
                 char *err, size_t errlen);
 void run_result_free(struct run_result *result);
 
-/* Resident set size of this process in bytes (0 if unknown). */
-uint64_t process_rss_bytes(void);
-
-/* ---- pieces of a run, for tests that drive a variant step by step ---- */
-
-struct writer_rng {
-	uint64_t state;
-};
-
-static inline uint64_t rng_next(struct writer_rng *rng)
-{
-	/* splitmix64 (Steele, Lea, Flood, OOPSLA 2014). */
-	uint64_t z = (rng->state += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-/* One write transaction: write_pages distinct pages of the hot set, money
- * moved between them, stamped with the commit number.  Returns SB_OK or
- * SB_ERESOURCE. */
-int workload_commit(const struct sb_variant *variant, sb_db *db,
-                    struct oracle *oracle, uint64_t hot_pages,
-                    struct writer_rng *rng, struct violations *found);
-
-/* What one read found; plain bytes, so that a read run in another process
- * can send it back. */
-struct read_result {
-	uint64_t snapshot;
-	uint64_t pages;
-	uint64_t pause_ns;
-	uint64_t sink;              /* keeps the scan work from being optimised away */
-	struct violations violations;
-};
-
-struct read_arg {
-	struct oracle *oracle;
-	uint64_t start, count;
-	enum scan_work work;
-	uint64_t pause_ns;
-	const _Atomic bool *stop;   /* ends a pause early; may be NULL */
-	uint64_t *stamps;           /* count entries, for verify */
-};
-
-/* The sb_read_fn every reader runs: scans [start, start+count) with the
- * chosen work, pausing in the middle. */
-void workload_read(const struct sb_variant *variant, sb_snap *snap, void *arg,
-                   void *result);
+/* The timeline's 100-ms slots over a window of duration_s (the last one
+ * may be shorter). */
+uint64_t timeline_slot_count(double duration_s);
 
 #endif

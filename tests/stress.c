@@ -25,6 +25,7 @@ static struct run_config base_config(double duration_s, unsigned readers,
 		.pages = 512,
 		.page_size = 256,
 		.duration_s = duration_s,
+		.drain_s = duration_s, /* the window's commits may finish after it */
 		.readers = readers,
 		.scan_pages = 512,
 		.scan_work = SCAN_VERIFY,
@@ -49,13 +50,17 @@ static bool clean_run(const struct sb_variant *v, const char *what,
 		return false;
 	}
 	uint64_t violations = violations_total(&r.violations);
+	/* The writer ran: commits intended inside the window completed, in
+	 * the window or in the drain (a writer held out by paused readers
+	 * may complete few inside the window itself). */
+	uint64_t ran = r.write_latency.count - r.unfinished_commits;
 	bool ok = violations == 0 &&
-	          (config->writers == 0 || r.commits > 100) &&
+	          (config->writers == 0 || ran > 100) &&
 	          (config->readers == 0 || r.reads + r.starved_reads > 2);
 	printf("%s %-10s %-28s commits %-8llu reads %-6llu starved %-4llu "
 	       "violations %llu\n",
 	       ok ? "ok  " : "FAIL", v->name, what,
-	       (unsigned long long)r.commits, (unsigned long long)r.reads,
+	       (unsigned long long)ran, (unsigned long long)r.reads,
 	       (unsigned long long)r.starved_reads,
 	       (unsigned long long)violations);
 	for (int k = 0; k < V_KINDS; k++)

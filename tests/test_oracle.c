@@ -28,12 +28,14 @@ Test(oracle, correct_scheme_raises_no_violation)
 	for (int k = 0; k < V_KINDS; k++)
 		cr_expect_eq(r.violations.count[k], 0, "false alarm: %s",
 		             violation_names[k]);
+	run_result_free(&r);
 }
 
 Test(oracle, catches_torn_page)
 {
 	struct run_result r = run_broken(&broken_torn, 64);
 	cr_assert_gt(r.violations.count[V_TORN], 0);
+	run_result_free(&r);
 }
 
 Test(oracle, catches_fractured_commit)
@@ -41,6 +43,7 @@ Test(oracle, catches_fractured_commit)
 	struct run_result r = run_broken(&broken_fractured, 64);
 	cr_assert_gt(r.violations.count[V_FRACTURED], 0);
 	cr_expect_eq(r.violations.count[V_STALE], 0);
+	run_result_free(&r);
 }
 
 Test(oracle, catches_fractured_commit_in_a_partial_scan)
@@ -49,6 +52,7 @@ Test(oracle, catches_fractured_commit_in_a_partial_scan)
 	 * of the commit fall in the range. */
 	struct run_result r = run_broken(&broken_fractured, 32);
 	cr_assert_gt(r.violations.count[V_FRACTURED], 0);
+	run_result_free(&r);
 }
 
 Test(oracle, catches_inconsistent_snapshot)
@@ -60,6 +64,7 @@ Test(oracle, catches_inconsistent_snapshot)
 	cr_expect_eq(r.violations.count[V_FRACTURED], 0);
 	cr_expect_eq(r.violations.count[V_STALE], 0);
 	cr_expect_eq(r.violations.count[V_TORN], 0);
+	run_result_free(&r);
 }
 
 Test(oracle, catches_stale_snapshot)
@@ -71,6 +76,7 @@ Test(oracle, catches_stale_snapshot)
 	cr_expect_eq(r.violations.count[V_INCONSISTENT], 0);
 	cr_expect_eq(r.violations.count[V_FRACTURED], 0);
 	cr_expect_eq(r.violations.count[V_TORN], 0);
+	run_result_free(&r);
 }
 
 Test(oracle, catches_lost_write)
@@ -78,6 +84,7 @@ Test(oracle, catches_lost_write)
 	struct run_result r = run_broken(&broken_lost_write, 64);
 	cr_assert_gt(r.violations.count[V_LOST_WRITE], 0);
 	cr_assert_gt(r.violations.count[V_BALANCE], 0);
+	run_result_free(&r);
 }
 
 Test(oracle, catches_lost_write_with_touch_scans)
@@ -89,4 +96,5 @@ Test(oracle, catches_lost_write_with_touch_scans)
 	cr_assert_eq(run_variant(&broken_lost_write, &config, &r, err, sizeof err),
 	             SB_OK, "%s", err);
 	cr_assert_gt(r.violations.count[V_LOST_WRITE], 0);
+	run_result_free(&r);
 }
