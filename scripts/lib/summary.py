@@ -13,7 +13,9 @@ the order they first appear), then by x ascending, so that each variant's
 series is one block for gnuplot.
 """
 
-from runs import cell, fmt, median, numeric_columns
+import sys
+
+from runs import cell, csv_text, fail, fmt, main_guard, median, numeric_columns, read_csv
 
 # Columns the sweep itself sets or that only name a run, not measure it.
 NOT_SUMMARISED = ("x", "repeat", "seed")
@@ -67,3 +69,20 @@ def summarise(header, rows, experiment, preferred_order=()):
                 line.append("%d" % max(values) if values else "")
             out_rows.append(line)
     return out_header, out_rows
+
+
+def main(argv):
+    """summary.py RUNS_CSV EXPERIMENT [VARIANT,...]: the summary on stdout."""
+    if len(argv) not in (3, 4):
+        fail("usage: summary.py RUNS_CSV EXPERIMENT [VARIANT,...]")
+    header, rows = read_csv(argv[1])
+    try:
+        out_header, out_rows = summarise(header, rows, argv[2], argv[3].split(",") if len(argv) == 4 else ())
+    except KeyError as e:
+        fail(f"{argv[1]}: {e.args[0]}")
+    sys.stdout.write(csv_text(out_header, out_rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main_guard("summary", lambda: main(sys.argv)))

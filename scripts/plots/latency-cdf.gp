@@ -16,7 +16,7 @@ set datafile separator whitespace
 set datafile nocolumnheaders
 set datafile commentschars "#"
 hgrm(v) = sprintf("%s/%s.commit.hgrm", hgrmdir, v)
-set title sprintf("Writer commit latency distribution (%s)", point_label)
+set title sprintf("Writer commit latency distribution (%s)", point_label) noenhanced
 set logscale x
 set logscale y
 set format y "10^{%L}"
