@@ -3,7 +3,8 @@
 # the paper, on small fixtures whose answers were worked out by hand:
 #   scripts/lib/summary.py  (the sweep's median and spread) on
 #     tests/fixtures/summary/runs.csv must give tests/fixtures/summary/expected.csv;
-#   scripts/paper-macros on tests/fixtures/results/ (host fx) must give the
+#   scripts/paper-macros on tests/fixtures/results/ (host fx: stall-read,
+#     scan-write and timeline; 6 + 11 rows of 3 repeats) must give the
 #     macros below, leave out every value that was an empty cell, and
 #     refuse missing results or a bad argument.
 set -euo pipefail
@@ -42,7 +43,9 @@ done <<'WANT'
 \sb@set{d/stall-read-range}{100}
 \sb@set{d/stall-rwlock-max-growth}{84}
 \sb@set{d/fixed-stall-read}{-r 1 --reads 1 --write-rate 1000}
-\sb@set{d/runs}{18}
+\sb@set{d/runs}{51}
+\sb@set{n/scan-write/10000/pagever/scan_pct}{80}
+\sb@set{u/scan-write/100000/pagever/scan_pct}{30\,\%}
 \sb@set{d/violations}{0}
 \sb@set{d/variants-stall-read}{3}
 \sb@set{m/*/git_commit_short}{0123456789ab}
@@ -58,6 +61,7 @@ WANT
 grep -q 'n/stall-read/10/floor/write_p999_us}' "$tex" && fail "an empty p99.9 got a macro"
 grep -q 'u/stall-read/1000/floor/scan_gbps}' "$tex" && fail "an empty scan rate got a macro"
 grep -q 'n/stall-read/1000/floor/write_p999_us}{700}' "$tex" || fail "floor's reported p99.9 is missing"
+grep -q 'scan-write/1000/seqlock/scan_pct}' "$tex" && fail "a share of an empty scan rate got a macro"
 
 # ---- missing results and bad usage ----
 s=0
