@@ -7,13 +7,8 @@
 # commit, of another host (unless --host-label), a missing point (unless
 # --partial), and its load warning.  Exit 77 (skipped) when parallel is
 # missing and cannot be installed here.
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "test_cluster: FAIL: $*" >&2; exit 1; }
-export SNAPBENCH_BIN=$root/tests/fixtures/fake-snapbench
-host=$(hostname)
+# shellcheck source=fixtures/prelude.sh
+source "$(dirname "$0")/fixtures/prelude.sh"
 
 if ! command -v parallel >/dev/null; then
   if [ "$(id -u)" = 0 ]; then

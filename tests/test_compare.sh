@@ -11,11 +11,8 @@
 #   floor   write_max_us   200 -> 150, but the repeats spread 100-300: no change
 #   floor   scan_gbps      empty in B (no read)   missing, not 0
 #   steal_ms (the machine), reads (a count), duration_s (a setting): not judged
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "test_compare: FAIL: $*" >&2; exit 1; }
+# shellcheck source=fixtures/prelude.sh
+source "$(dirname "$0")/fixtures/prelude.sh"
 fx=$root/tests/fixtures/compare
 verdict_of() {  # verdict_of FILE VARIANT METRIC
   awk -v v="$2" -v m="$3" '$3 == v && $4 == m { $1 = $2 = $3 = $4 = $5 = $6 = $7 = $8 = $9 = ""; sub(/^ */, ""); print }' "$1"

@@ -4,11 +4,8 @@
 # blocked, rwlock and leftright behind, the controls left out, an empty
 # cell not judged), and end to end through scripts/demo over the fake
 # snapbench, with its exit status passed on.
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "test_demo: FAIL: $*" >&2; exit 1; }
+# shellcheck source=fixtures/prelude.sh
+source "$(dirname "$0")/fixtures/prelude.sh"
 
 python3 "$root/scripts/lib/reading.py" "$root/tests/fixtures/demo/run.csv" "$root/tests/fixtures/demo/list" >"$tmp/lines"
 cat >"$tmp/want" <<'WANT'
@@ -18,7 +15,6 @@ Held the most memory for readers: leftright 64 MiB at peak, then fullcopy 64 MiB
 WANT
 diff "$tmp/want" "$tmp/lines" >&2 || fail "the reading of the fixture differs (above)"
 
-export SNAPBENCH_BIN=$root/tests/fixtures/fake-snapbench
 FAKE_SLOW=rwlock "$root/scripts/demo" --read-pause 5 >"$tmp/out" 2>/dev/null || fail "scripts/demo exited $?"
 tail -3 "$tmp/out" >"$tmp/last"
 grep -qx "Waited for readers: no writer was blocked for over 1 % of the 2 s run." "$tmp/last" || fail "line 1: $(sed -n 1p "$tmp/last")"

@@ -7,11 +7,8 @@
 #     scan-write and timeline; 6 + 11 rows of 3 repeats) must give the
 #     macros below, leave out every value that was an empty cell, and
 #     refuse missing results or a bad argument.
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "test_paper_macros: FAIL: $*" >&2; exit 1; }
+# shellcheck source=fixtures/prelude.sh
+source "$(dirname "$0")/fixtures/prelude.sh"
 fixtures=$root/tests/fixtures
 
 # ---- medians: odd and even counts, an empty cell missing (not 0), a

@@ -7,11 +7,8 @@
 #     99 % at 100,000; a cross where seqlock completed no read (empty cell);
 #   latency-cdf: the HdrHistogram files of stall-read's first repeat at the
 #     x nearest --cdf-x, every variant with a file there, floor included.
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "test_plots: FAIL: $*" >&2; exit 1; }
+# shellcheck source=fixtures/prelude.sh
+source "$(dirname "$0")/fixtures/prelude.sh"
 cp -r "$root/tests/fixtures/results" "$tmp/r"
 "$root/scripts/plot" scan-write latency-cdf --dir "$tmp/r" --host fx 2>"$tmp/err" || fail "plot: $(cat "$tmp/err")"
 grep -i "warning" "$tmp/err" && fail "gnuplot warned (above)"

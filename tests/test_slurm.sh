@@ -10,9 +10,8 @@
 # process id) on the way out.
 # Where Slurm cannot be installed or started here, it says why and exits
 # 77, which CTest counts as skipped (SKIP_RETURN_CODE), never as passed.
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
+# shellcheck source=fixtures/prelude.sh
+source "$(dirname "$0")/fixtures/prelude.sh"
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -21,7 +20,6 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-fail() { echo "test_slurm: FAIL: $*" >&2; exit 1; }
 skip() {
   echo "test_slurm: SKIPPED: $*" >&2
   for log in "$tmp"/log/*.log; do
@@ -29,8 +27,6 @@ skip() {
   done
   exit 77
 }
-export SNAPBENCH_BIN=$root/tests/fixtures/fake-snapbench
-host=$(hostname)
 
 # ---- Slurm and munge, installed ----
 need=()

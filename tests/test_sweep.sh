@@ -7,13 +7,8 @@
 # refusal of a dirty tree, the noise warnings, a violation kept and
 # reported (exit 1), a failed run writing nothing (exit 3), bad usage
 # (exit 2), and every figure drawn, a variant no script knows included.
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "test_sweep: FAIL: $*" >&2; exit 1; }
-export SNAPBENCH_BIN=$root/tests/fixtures/fake-snapbench
-host=$(hostname)
+# shellcheck source=fixtures/prelude.sh
+source "$(dirname "$0")/fixtures/prelude.sh"
 # The machine may be busy (other builds): load warnings are not under test
 # here except where asked for, so they go to a file.
 col() {  # col FILE COLUMN: that column of every data row, space separated
