@@ -129,8 +129,8 @@ grep -q "^warning: steal: " "$tmp/quiet/staleness/$host.meta" || fail "--quiet-w
 # ---- a dirty tree: refused for results/, allowed with --dirty, and said ----
 repo=$tmp/repo
 mkdir -p "$repo"
-cp -r "$root/scripts" "$repo/"
-(cd "$repo" && git init -q && git add scripts && git -c user.name=t -c user.email=t@t commit -qm init)
+cp -r "$root/scripts" "$root/.gitignore" "$repo/"
+(cd "$repo" && git init -q && git add .gitignore scripts && git -c user.name=t -c user.email=t@t commit -qm init)
 echo "# an uncommitted change" >>"$repo/scripts/experiments/staleness.sh"
 s=0
 "$repo/scripts/sweep" staleness --points 10 --repeats 1 2>"$tmp/err" || s=$?
