@@ -76,4 +76,17 @@ sed -i 's/^load_before: .*/load_before: 7.5/' "$tmp/busy/x100-r1/meta"
 "$root/scripts/aggregate" --out "$tmp/b" "$tmp/busy"/x* 2>"$tmp/busy.err"
 grep -q "warning: staleness: load: x=100 repeat 1: load average 7.5" "$tmp/busy.err" || fail "no load warning: $(cat "$tmp/busy.err")"
 grep -q "^warning: load: x=100 repeat 1" "$tmp/b/staleness/$host.meta" || fail "the meta lacks the load warning"
+# Shards run from a dirty tree go into a repository's results/ only with --dirty.
+repo=$tmp/repo
+mkdir -p "$repo"
+cp -r "$root/scripts" "$root/.gitignore" "$repo/"
+(cd "$repo" && git init -q && git add .gitignore scripts && git -c user.name=t -c user.email=t@t commit -qm init)
+cp -r "$tmp/shards" "$tmp/dirty"
+sed -i 's/^dirty: .*/dirty: yes/' "$tmp/dirty/x100-r1/meta"
+s=0
+"$repo/scripts/aggregate" --out results "$tmp/dirty"/x* >/dev/null 2>"$tmp/err" || s=$?
+[ "$s" = 2 ] && grep -q -- "--dirty" "$tmp/err" || fail "dirty shards into results/: exit $s, $(cat "$tmp/err")"
+[ ! -e "$repo/results/staleness" ] || fail "the refused aggregate wrote results"
+"$repo/scripts/aggregate" --out results --dirty "$tmp/dirty"/x* 2>/dev/null || fail "--dirty exited $?"
+grep -q "^dirty: yes$" "$repo/results/staleness/$host.meta" || fail "the meta does not say dirty"
 echo "test_cluster: ok"
