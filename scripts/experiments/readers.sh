@@ -5,7 +5,8 @@
 title="Writer stall and scan rate against reader threads"
 x_name="readers"
 x_unit="threads"
-variants="rwlock,pagever,rcucow,epochcow,seqlock,leftright,fullcopy,forkcow,lmdb,sqlite"
+# Every strict variant, and the floor control beside them.
+variants="strict,floor"
 points="1 2 4 8"
 quick_points="1 4"
 point_args() {

@@ -4,7 +4,9 @@
 title="Staleness of leftright --lr-publish try against read duration"
 x_name="read_pause_ms"
 x_unit="ms"
-variants="leftright,pagever"
+# The variants that go eventual under --lr-publish try, pagever (strict)
+# and the floor (a snapshot of commit 0: it misses every commit).
+variants="try-eventual,pagever,floor"
 points="1 10 100 1000 5000"
 quick_points="10 100 1000"
 point_args() {

@@ -7,7 +7,10 @@
 title="Writer stall against long-read duration"
 x_name="read_pause_ms"
 x_unit="ms"
-variants="rwlock,pagever,rcucow,epochcow,seqlock,leftright,fullcopy,forkcow,lmdb,sqlite"
+# Every strict variant, and the floor control beside them.
+variants="strict,floor"
+# The latency distributions, for the CDF figure (scripts/plots/latency-cdf.gp).
+hgrm=yes
 points="1 10 100 1000 10000"
 quick_points="10 1000"
 point_args() {

@@ -9,7 +9,8 @@
 title="Writer stall against database size"
 x_name="db_mib"
 x_unit="MiB"
-variants="rwlock,pagever,rcucow,epochcow,seqlock,leftright,fullcopy,forkcow,lmdb,sqlite"
+# Every variant that can run beside readers (`none` cannot), floor included.
+variants="all"
 points="16 256 2048"
 quick_points="16 64"
 point_args() {

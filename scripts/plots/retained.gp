@@ -12,11 +12,11 @@ set xlabel "read duration: snapshot held (ms)"
 set key
 f = csv("retained-read")
 plot for [v in vlist] f using (is(v) ? column("x") : NaN):(column("retained_peak_bytes") / MiB):(column("retained_peak_bytes_lo") / MiB):(column("retained_peak_bytes_hi") / MiB) \
-        with yerrorlines lc rgb vcolor(v) pt vpt(v) lw vlw(v) title v
+        with yerrorlines lc rgb vcolor(v) pt vpt(v) lw vlw(v) dt vdt(v) title v
 set title "against hot set (reads of 1 s)"
 set xlabel "hot set: share of pages written (%)"
 set key
 f = csv("retained-hot")
 plot for [v in vlist] f using (is(v) ? column("x") : NaN):(column("retained_peak_bytes") / MiB):(column("retained_peak_bytes_lo") / MiB):(column("retained_peak_bytes_hi") / MiB) \
-        with yerrorlines lc rgb vcolor(v) pt vpt(v) lw vlw(v) title v
+        with yerrorlines lc rgb vcolor(v) pt vpt(v) lw vlw(v) dt vdt(v) title v
 unset multiplot

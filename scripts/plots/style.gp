@@ -6,7 +6,7 @@
 #   out      the output file (a temporary name scripts/plot renames)
 #   dir      the results directory (results/ or results/quick/)
 #   host     which machine's CSV files to draw
-#   vlist    the variants to draw, space separated, in the order of `variants`
+#   vlist    the variants to draw, space separated, in the order of the CSV
 #   wide     1 for a figure of two panels side by side, 0 otherwise
 #   tall     1 for three stacked panels (the timeline)
 
@@ -33,18 +33,40 @@ set border lw 1
 set key below horizontal reverse Left noenhanced samplen 2 width 1 maxrows 3
 set tics nomirror
 
-# Every variant keeps its colour and point type in every figure.
-variants = "none rwlock pagever rcucow epochcow seqlock leftright fullcopy forkcow lmdb sqlite"
-colors = "#000000 #d62728 #1f77b4 #2ca02c #17becf #ff7f0e #9467bd #8c564b #e377c2 #7f7f7f #bcbd22"
-ptypes = "1 2 7 5 13 9 11 4 6 8 12"
+# Every variant keeps its colour and point type in every figure.  A variant
+# not listed here (a new one) gets a colour and point type from the spare
+# palette by its index in vlist, so it is drawn without any script touched.
+# floor, the machine's floor control, is grey and dashed in every figure.
+variants = "none floor rwlock pagever rustdb rcucow epochcow seqlock leftright fullcopy forkcow lmdb sqlite"
+colors = "#000000 #8c8c8c #d62728 #1f77b4 #393b79 #2ca02c #17becf #ff7f0e #9467bd #8c564b #e377c2 #7f7f7f #bcbd22"
+ptypes = "1 3 2 7 15 5 13 9 11 4 6 8 12"
+spare_colors = "#e6550d #31a354 #756bb1 #3182bd #d6616b #8ca252 #bd9e39 #ad494a #6b6ecf #e7969c"
+spare_ptypes = "10 14 16 18 19 20 21 22 23 24"
+if (!exists("vlist")) vlist = ""
 vidx(v) = sum [i=1:words(variants)] (word(variants, i) eq v ? i : 0)
-vcolor(v) = vidx(v) ? word(colors, vidx(v)) : "#000000"
-vpt(v) = vidx(v) ? int(word(ptypes, vidx(v))) : 3
-# pagever, the scheme under study, is drawn a little heavier.
+lidx(v) = sum [i=1:words(vlist)] (word(vlist, i) eq v ? i : 0)
+spare(v, list) = word(list, (lidx(v) > 0 ? lidx(v) - 1 : 0) % words(list) + 1)
+vcolor(v) = vidx(v) ? word(colors, vidx(v)) : spare(v, spare_colors)
+vpt(v) = int(vidx(v) ? word(ptypes, vidx(v)) : spare(v, spare_ptypes))
+# pagever, the scheme under study, is drawn a little heavier; floor dashed.
 vlw(v) = v eq "pagever" ? 2.5 : 1.2
+vdt(v) = v eq "floor" ? 2 : 1
+floor_fill = "#e4e4e4"
 
 # The rows of variant v only (the sweep writes each variant's rows as one
 # block, so the filtered-out rows never break a series' line).
 is(v) = strcol("variant") eq v
 csv(name) = sprintf("%s/%s/%s.csv", dir, name, host)
 MiB = 1048576.0
+# The CSV's columns (scripts/plot passes its header as `columns`): has(c)
+# is true when the results have column c (older results lack some).
+if (!exists("columns")) columns = ""
+has(c) = strstrt(" " . columns . " ", " " . c . " ") > 0
+# A writer kept its rate at a point when it achieved at least 95 % of the
+# target (write_rate 0 is no target) and left no commit unfinished.
+# (Old results have no write_rate column: every point counts as kept.)
+kept_rate(row) = !has("write_rate") ? 1 : \
+    (column("write_rate") <= 0 || column("commits_per_s") >= 0.95 * column("write_rate")) && \
+    (!has("unfinished_commits") || strcol("unfinished_commits") eq "" || column("unfinished_commits") == 0)
+# True where the variant's readers completed no read (its read cells empty).
+no_read(row) = strcol("scan_gbps") eq ""

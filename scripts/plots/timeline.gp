@@ -17,16 +17,16 @@ set yrange [0.7:*]
 set ytics ("0" 1, "10" 10, "10^{2}" 100, "10^{3}" 1000, "10^{4}" 10000, "10^{5}" 100000)
 set key
 plot for [v in vlist] f using (is(v) ? column("t_s") : NaN):(column("commits") > 0 ? column("commits") * 10 : 1) \
-        with steps lc rgb vcolor(v) lw vlw(v) title v
+        with steps lc rgb vcolor(v) lw vlw(v) dt vdt(v) title v
 unset key
 set yrange [*:*]
 set ytics autofreq
 set format y "10^{%L}"
 set ylabel "write p99 (µs)"
 plot for [v in vlist] f using (is(v) ? column("t_s") : NaN):(column("write_p99_us") > 0 ? column("write_p99_us") : NaN) \
-        with steps lc rgb vcolor(v) lw vlw(v) title v
+        with steps lc rgb vcolor(v) lw vlw(v) dt vdt(v) title v
 set ylabel "retained (MiB)"
 set xlabel "time into the measured run (s)"
 plot for [v in vlist] f using (is(v) ? column("t_s") : NaN):(column("retained_bytes") > 0 ? column("retained_bytes") / MiB : NaN) \
-        with steps lc rgb vcolor(v) lw vlw(v) title v
+        with steps lc rgb vcolor(v) lw vlw(v) dt vdt(v) title v
 unset multiplot
