@@ -111,7 +111,7 @@ PAGEVER_API void pagever_options_init(struct pagever_options *options);
  * Returns PAGEVER_OK with *store set, PAGEVER_EINVAL (an option out of
  * range), PAGEVER_ENOMEM or PAGEVER_ETHREAD; on failure nothing is left
  * allocated.  Cost: maps and fills pages x (page_size + 64) bytes and
- * 17 bytes per page of page table. */
+ * 41 bytes per page of page table. */
 PAGEVER_API int pagever_open(const struct pagever_options *options,
                              pagever **store);
 
@@ -134,11 +134,19 @@ PAGEVER_API uint64_t pagever_reader_commit(const pagever_reader *reader);
  * write them).  Returns PAGEVER_OK, PAGEVER_EINVAL (pageno out of range, a
  * NULL argument) or PAGEVER_ESTATE (the handle is not reading).
  * Waits for nothing.  Cost: when the page was not committed since the read
- * began, two loads from per-page arrays; otherwise also a full fence and
- * one load per newer version of the page still kept (for other readers,
- * or not yet trimmed). */
+ * began, two loads from per-page arrays (one when no commit at all has
+ * begun since); otherwise also a full fence and one load per newer version
+ * of the page still kept (for other readers, or not yet trimmed). */
 PAGEVER_API int pagever_read_page(pagever_reader *reader, uint64_t pageno,
                                   const void **page);
+
+/* The same as pagever_read_page, in the form a scan of small pages wants:
+ * returns the page, or NULL where pagever_read_page would return an error
+ * (the handle not reading, pageno out of range); `reader` must not be
+ * NULL.  Cost: when no commit has begun since the read began, two loads
+ * (the page's data pointer and one counter shared by all pages); else as
+ * pagever_read_page. */
+PAGEVER_API const void *pagever_page(pagever_reader *reader, uint64_t pageno);
 
 /* Ends the read: page pointers it returned become invalid, and versions
  * kept only for it are freed at once when the trimmer is idle, else by the

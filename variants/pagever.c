@@ -29,7 +29,7 @@
  * Memory retained: one page and a 64-byte header per version some live
  * reader can see (retained_visible_bytes), at most one per page written
  * during the read per distinct reader time; retained_bytes adds the pool,
- * versions awaiting reuse, the headers of home slots and the page table (17
+ * versions awaiting reuse, the headers of home slots and the page table (41
  * bytes a page), and keeps its peak: slabs are not returned before close.
  * Staleness: 0 (strict).
  */
@@ -94,9 +94,7 @@ static uint64_t pagever_variant_snapshot_commit(const sb_snap *snap)
 
 static const void *pagever_variant_read_page(sb_snap *snap, uint64_t pageno)
 {
-	const void *page = NULL;
-	pagever_read_page(&snap->reader, pageno, &page);
-	return page;
+	return pagever_page(&snap->reader, pageno);
 }
 
 static void pagever_variant_end_read(sb_snap *snap)

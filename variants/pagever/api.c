@@ -84,9 +84,11 @@ int pagever_open(const struct pagever_options *o, pagever **out)
 	    o->reader_slots == 0 || o->reader_slots > MAX_READER_SLOTS ||
 	    o->pages > SIZE_MAX / o->page_size)
 		return PAGEVER_EINVAL;
-	struct pagever *s = calloc(1, sizeof *s);
+	/* Aligned: the fields the writer writes sit on lines of their own. */
+	struct pagever *s = aligned_alloc(64, sizeof *s);
 	if (!s)
 		return PAGEVER_ENOMEM;
+	memset(s, 0, sizeof *s);
 	s->pages = o->pages;
 	s->page_size = o->page_size;
 	s->reader_slots = o->reader_slots;
@@ -180,31 +182,43 @@ static const void *walk_to(struct pagever *s, struct reader_slot *slot,
 	return pv_data(s, v);
 }
 
+const void *pagever_page(pagever_reader *reader, uint64_t pageno)
+{
+	struct pagever *s = reader->store;
+	if (!s || pageno >= s->pages)
+		return NULL;
+	uint64_t t = reader->commit;
+	/* Acquire: pairs with the release store of head_data that follows
+	 * each head CAS (commit, move home), which follows the stores of
+	 * `started` and head_since[pageno]: the loads below see at least the
+	 * commit of the version whose data we loaded, v. */
+	const unsigned char *data = atomic_load_explicit(&s->head_data[pageno],
+	                                                 memory_order_acquire);
+	/* Relaxed, ordered after that load by its acquire.  v's commit is at
+	 * most `started` and at most head_since[pageno]; so if either is <= t,
+	 * v became current at or before t.  And no version after v became
+	 * current at or before t: its head_data store happened before the
+	 * publication of its commit, which this reader's load of t saw, so
+	 * the load above would have seen it.  So v is the version current at
+	 * t, and trim passes keep it until end_read, for this reader's time
+	 * is announced. */
+	if (atomic_load_explicit(&s->started, memory_order_relaxed) == t ||
+	    atomic_load_explicit(&s->head_since[pageno],
+	                         memory_order_relaxed) <= t)
+		return data;
+	return walk_to(s, reader->slot, pageno, t);
+}
+
 int pagever_read_page(pagever_reader *reader, uint64_t pageno,
                       const void **page)
 {
 	if (!reader || !page)
 		return PAGEVER_EINVAL;
-	struct pagever *s = reader->store;
-	if (!s)
+	if (!reader->store)
 		return PAGEVER_ESTATE;
-	if (pageno >= s->pages)
+	if (pageno >= reader->store->pages)
 		return PAGEVER_EINVAL;
-	/* Acquire: pairs with commit's release CAS, which comes after its
-	 * store of head_since[pageno]: having loaded a head, the load below
-	 * sees at least that head's `since`.  If it sees since <= T, the head
-	 * loaded was current then, and the version after it (if any) is of a
-	 * commit not yet published when this reader loaded T: so the head
-	 * loaded is exactly the version current at T. */
-	struct version *v = atomic_load_explicit(&s->head[pageno],
-	                                         memory_order_acquire);
-	/* Relaxed: ordered after the head load by its acquire. */
-	if (atomic_load_explicit(&s->head_since[pageno], memory_order_relaxed) <=
-	    reader->commit) {
-		*page = pv_data(s, v);
-		return PAGEVER_OK;
-	}
-	*page = walk_to(s, reader->slot, pageno, reader->commit);
+	*page = pagever_page(reader, pageno);
 	return PAGEVER_OK;
 }
 
@@ -348,6 +362,9 @@ int pagever_commit(pagever *s, uint64_t *commit_out)
 	uint64_t commit = atomic_load_explicit(&s->committed,
 	                                       memory_order_relaxed) + 1;
 	unsigned k = s->dirty_count;
+	/* Relaxed: published with the heads by the release CASes below (the
+	 * read fast path, pagever_page). */
+	atomic_store_explicit(&s->started, commit, memory_order_relaxed);
 	for (unsigned i = 0; i < k; i++) {
 		struct version *copy = s->dirty[i];
 		uint64_t pageno = copy->pageno;
@@ -375,6 +392,10 @@ int pagever_commit(pagever *s, uint64_t *commit_out)
 		while (!atomic_compare_exchange_weak_explicit(
 			       &s->head[pageno], &old, copy,
 			       memory_order_acq_rel, memory_order_acquire));
+		/* Release: publishes the data to the read fast path, after
+		 * the stores of `started` and head_since above. */
+		atomic_store_explicit(&s->head_data[pageno], pv_data(s, copy),
+		                      memory_order_release);
 		old->end = commit;
 		old->newer = copy;
 		s->replaced[i] = old;

@@ -60,6 +60,18 @@ static struct version *move_home(struct pagever *s, struct version *h,
 		if (atomic_compare_exchange_strong(&s->head[pageno], &b, h)) {
 			if (below)
 				below->newer = h;
+			/* seq_cst: before the epoch bump (settle_moved), so a
+			 * reader of a later epoch loads the new data; release
+			 * would publish it (the read fast path).  A CAS, not a
+			 * store: if the writer replaced h meanwhile, its own
+			 * store of the newer data must not be overwritten
+			 * with h's (a store here made snapshots read a page
+			 * older than their time).  B's data cannot come back
+			 * meanwhile: B is off every chain and out of the pool
+			 * while we hold the trim lock. */
+			const unsigned char *expected = pv_data(s, b);
+			atomic_compare_exchange_strong(&s->head_data[pageno],
+			                               &expected, pv_data(s, h));
 			return b;
 		}
 	}

@@ -108,19 +108,32 @@ struct homeless {
 };
 
 struct pagever {
+	/* Read by every page read and written only at open: one line. */
 	uint64_t pages;
 	size_t page_size;
-	unsigned reader_slots;
-	bool move_home;
-	void (*init_page)(void *init_ctx, uint64_t pageno, void *page);
-	void *init_ctx;
-
-	/* Per page: its newest version, and that version's `since` stored
-	 * before the version is published (the read fast path). */
+	/* Per page: its newest version; that version's `since`, stored before
+	 * the version is published; and its data, stored after (the read
+	 * fast path reads these two, never a header). */
 	_Atomic(struct version *) *head;
 	_Atomic uint64_t *head_since;
+	_Atomic(const unsigned char *) *head_data;
+	/* Version memory (store.c).  A slab holds per_slab headers, then
+	 * their data from data_offset. */
+	size_t per_slab, data_offset, slab_bytes;
+	unsigned reader_slots;
+	bool move_home;
+
+	/* Written by the writer at each commit, read by every page read: a
+	 * line of their own. */
+	/* The last commit that has begun to push its heads: equal to
+	 * `committed` between commits (the read fast path). */
+	_Alignas(64) _Atomic uint64_t started;
 	/* The last published commit. */
 	_Atomic uint64_t committed;
+
+	_Alignas(64) void (*init_page)(void *init_ctx, uint64_t pageno,
+	                               void *page);
+	void *init_ctx;
 
 	struct reader_slot *slots;
 	/* Slots [0, slots_used) have been claimed at least once. */
@@ -145,9 +158,6 @@ struct pagever {
 	struct version *spare;
 	_Atomic uint64_t writer_allocs, writer_trims;
 
-	/* Version memory (store.c).  A slab holds per_slab headers, then
-	 * their data from data_offset. */
-	size_t per_slab, data_offset, slab_bytes;
 	/* Page n's home slot: slot n % per_slab of home_slab[n / per_slab]. */
 	char **home_slab;
 	/* n's home slot holds no live version and the writer may claim it. */

@@ -121,13 +121,15 @@ int pv_store_open(struct pagever *s)
 	size_t home_slabs = (s->pages + per_slab - 1) / per_slab;
 	s->head = calloc(s->pages, sizeof *s->head);
 	s->head_since = calloc(s->pages, sizeof *s->head_since);
+	s->head_data = calloc(s->pages, sizeof *s->head_data);
 	s->home_free = calloc(s->pages, sizeof *s->home_free);
 	s->homeless = malloc(s->pages * sizeof *s->homeless);
 	s->home_slab = malloc(home_slabs * sizeof *s->home_slab);
-	if (!s->head || !s->head_since || !s->home_free || !s->homeless ||
+	if (!s->head || !s->head_since || !s->head_data || !s->home_free || !s->homeless ||
 	    !s->home_slab)
 		return PAGEVER_ENOMEM;
 	s->table_bytes += s->pages * (sizeof *s->head + sizeof *s->head_since +
+	                              sizeof *s->head_data +
 	                              sizeof *s->home_free +
 	                              sizeof *s->homeless) +
 	                  home_slabs * sizeof *s->home_slab;
@@ -144,6 +146,7 @@ int pv_store_open(struct pagever *s)
 			s->init_page(s->init_ctx, n, pv_data(s, v));
 		atomic_init(&s->head[n], v);
 		atomic_init(&s->head_since[n], 0);
+		atomic_init(&s->head_data[n], pv_data(s, v));
 	}
 	/* The rest of the last home slab starts the pool: a small store
 	 * needs no second slab. */
@@ -162,6 +165,7 @@ void pv_store_close(struct pagever *s)
 	free((void *)s->home_free);
 	free(s->homeless);
 	free((void *)s->head_since);
+	free((void *)s->head_data);
 	free((void *)s->head);
 }
 
