@@ -3,8 +3,8 @@
  * ConcurrencyKit and liburcu create with inline assembly it cannot see.
  *
  * Compiled in only under -fsanitize=thread (__SANITIZE_THREAD__); empty
- * otherwise.  Use at each edge a library provides (see
- * shared/references/NOTES.md):
+ * otherwise.  Use at each edge a library provides (docs/design.md,
+ * "ThreadSanitizer and the libraries' atomics"):
  *   - a lock: SB_TSAN_ACQUIRE(lock) after taking it, SB_TSAN_RELEASE(lock)
  *     before dropping it;
  *   - publication: SB_TSAN_RELEASE(obj) before publishing the pointer,

@@ -280,7 +280,7 @@ class Timeline:
 
 
 class SideBySide:
-    """What the issues' side-by-side runs (scripts/figures) measured: the
+    """What the headline side-by-side runs (scripts/figures) measured: the
     harness's own cost, the idle writer's noise floor, the scan limit."""
 
     def __init__(self, csv_path, txt_path):

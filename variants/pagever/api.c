@@ -5,16 +5,46 @@
  * messages.
  *
  * The read path.  A reader at time T needs, per page, the first version on
- * the page's chain (newest first) with since <= T.  head_since[n] is stored
- * before each new head is published, so a reader that loads the head and
- * then head_since[n] <= T knows the head it loaded is its version without
- * touching the version's header; that version is safe to use until
- * end_read, because no trim pass unlinks a version a live reader can see.
- * Otherwise it walks the chain, past versions newer than T that a trim pass
- * may unlink meanwhile: the walk is announced in the reader's slot
- * (pv_walk_begin), and unlinked versions are reused only after every walk
- * that may have seen them has ended (readers.c, pv_grace_*).  No lock, no
- * wait, no retry on either path.
+ * the page's chain (newest first) with since <= T.  head_data[n] is stored
+ * after each new head is published, and head_since[n] and `started`
+ * before, so a reader that loads head_data[n] and then finds started == T
+ * or head_since[n] <= T knows it has its version's data without touching a
+ * header (pagever_page gives the argument); that version is safe to use
+ * until end_read, because no trim pass unlinks a version a live reader can
+ * see.  Otherwise it walks the chain, past versions newer than T that a
+ * trim pass may unlink meanwhile: the walk is announced in the reader's
+ * slot (pv_walk_begin), and unlinked versions are reused only after every
+ * walk that may have seen them has ended (readers.c, pv_grace_*).
+ *
+ * Every point where an operation may wait or retry, with its bound:
+ *   begin_read   claims a slot: one CAS per slot tried, at most
+ *                reader_slots; raises slots_used: a CAS that fails only when
+ *                another reader raised it, at most reader_slots times; then
+ *                four seq_cst stores.  No lock, no loop on commits.
+ *   read_page    none on the fast path; on the slow path a walk of at most
+ *                the page's versions newer than T still linked (those other
+ *                live readers see, and those not yet trimmed: at most the
+ *                trimmer's backlog, bounded by the writer's back-pressure).
+ *   end_read     one trylock of the trim lock (a trim pass over the kept
+ *                versions if it succeeds, else nothing) and one sem_post.
+ *   begin_write  waits for another thread's open transaction (the writer
+ *                mutex), never for a reader or the trimmer.
+ *   write_page   one exchange to claim a free home slot; one exchange to
+ *                take the pool; when the pool is empty and the trimmer is
+ *                QUEUE_LIMIT versions behind, a trylock and one bounded
+ *                batch of trimming (trimmer.c); else an mmap and its page
+ *                faults (writer_allocs).
+ *   commit       per page one head CAS, retried at most once (a move home
+ *                replaced the head with an identical copy; the home slot
+ *                is then taken until this page's next commit); one CAS
+ *                pushing the replaced versions, retried once per trim pass
+ *                that takes the queue meanwhile; one read of each used
+ *                reader slot; a sem_post; the bounded batch above.
+ *   trimmer      takes the trim lock (waiting for at most one end_read's
+ *                pass or one writer's batch); never waits for a walk: a
+ *                batch whose walks are not over is polled again next pass.
+ * Nothing a reader does makes the writer wait or fault, and no grace
+ * period interrupts it: reuse waits on the readers' own walk counters.
  */
 #include <stdio.h>
 #include <stdlib.h>
