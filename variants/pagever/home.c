@@ -28,6 +28,11 @@ static struct version *move_home(struct pagever *s, struct version *h,
                                  const struct live_set *live, bool may_copy)
 {
 	uint64_t pageno = h->pageno;
+	/* A home slot is in one state at a time: here it is dead (past the
+	 * wait for walks), so neither free for the writer nor current. */
+	PV_ASSERT(h == pv_home(s, pageno));
+	PV_ASSERT(!atomic_load_explicit(&s->home_free[pageno],
+	                                memory_order_relaxed));
 	/* Acquire: B's contents, written before its publication, are
 	 * visible; B is current, so it is not reused while we hold the
 	 * trim lock. */
