@@ -89,6 +89,25 @@ static uint64_t commit_pages(pagever *store, size_t page_size, uint64_t first,
 	return commit;
 }
 
+/* Opens a read of the store (which must succeed). */
+static void begin_read_ok(pagever *store, pagever_reader *reader)
+{
+	int status = pagever_begin_read(store, reader);
+	cr_assert_eq(status, PAGEVER_OK, "begin_read: %s",
+	             pagever_strerror(status));
+}
+
+/* Opens a transaction and writes `value` into page n; returns the page. */
+static void *begin_and_write(pagever *store, uint64_t n, size_t page_size,
+                             uint64_t value)
+{
+	cr_assert_eq(pagever_begin_write(store), PAGEVER_OK);
+	void *page = NULL;
+	cr_assert_eq(pagever_write_page(store, n, &page), PAGEVER_OK);
+	page_fill(page, page_size, value);
+	return page;
+}
+
 /* What the read sees in page n. */
 static uint64_t read_value(pagever_reader *reader, uint64_t n, size_t page_size)
 {
@@ -135,7 +154,7 @@ Test(libpagever, read_page_after_end_read_is_a_state_error)
 {
 	pagever *store = open_store(4, 64, 0);
 	pagever_reader reader = {0};
-	cr_assert_eq(pagever_begin_read(store, &reader), PAGEVER_OK);
+	begin_read_ok(store, &reader);
 	cr_assert_eq(read_value(&reader, 1, 64), 0);
 	cr_assert_eq(pagever_end_read(&reader), PAGEVER_OK);
 	const void *page = &reader;
@@ -151,13 +170,13 @@ Test(libpagever, end_read_twice_is_a_state_error)
 {
 	pagever *store = open_store(4, 64, 0);
 	pagever_reader reader = {0};
-	cr_assert_eq(pagever_begin_read(store, &reader), PAGEVER_OK);
+	begin_read_ok(store, &reader);
 	cr_assert_eq(pagever_end_read(&reader), PAGEVER_OK);
 	cr_assert_eq(pagever_end_read(&reader), PAGEVER_ESTATE);
 	pagever_reader never = {0};
 	cr_assert_eq(pagever_end_read(&never), PAGEVER_ESTATE);
 	/* The handle, as end_read left it, begins a read again. */
-	cr_assert_eq(pagever_begin_read(store, &reader), PAGEVER_OK);
+	begin_read_ok(store, &reader);
 	cr_assert_eq(pagever_end_read(&reader), PAGEVER_OK);
 	pagever_close(store);
 }
@@ -166,7 +185,7 @@ Test(libpagever, begin_read_on_a_reading_handle_is_a_state_error_and_keeps_its_r
 {
 	pagever *store = open_store(4, 64, 1);
 	pagever_reader reader = {0};
-	cr_assert_eq(pagever_begin_read(store, &reader), PAGEVER_OK);
+	begin_read_ok(store, &reader);
 	commit_pages(store, 64, 0, 4, 1);
 	cr_assert_eq(pagever_begin_read(store, &reader), PAGEVER_ESTATE);
 	/* Still the read of commit 0, and still the only slot in use. */
@@ -206,7 +225,7 @@ Test(libpagever, commit_abort_and_write_page_without_begin_write_are_state_error
 	pagever_stats(store, &stats);
 	cr_assert_eq(stats.commits, 1);
 	pagever_reader reader = {0};
-	cr_assert_eq(pagever_begin_read(store, &reader), PAGEVER_OK);
+	begin_read_ok(store, &reader);
 	cr_assert_eq(pagever_reader_commit(&reader), 1);
 	cr_assert_eq(read_value(&reader, 0, 64), 1);
 	cr_assert_eq(read_value(&reader, 1, 64), 0);
@@ -217,10 +236,7 @@ Test(libpagever, commit_abort_and_write_page_without_begin_write_are_state_error
 Test(libpagever, begin_write_twice_on_one_thread_is_a_state_error_and_keeps_the_transaction)
 {
 	pagever *store = open_store(4, 64, 0);
-	cr_assert_eq(pagever_begin_write(store), PAGEVER_OK);
-	void *page;
-	cr_assert_eq(pagever_write_page(store, 3, &page), PAGEVER_OK);
-	page_fill(page, 64, 9);
+	void *page = begin_and_write(store, 3, 64, 9);
 	cr_assert_eq(pagever_begin_write(store), PAGEVER_ESTATE);
 	void *again;
 	cr_assert_eq(pagever_write_page(store, 3, &again), PAGEVER_OK);
@@ -230,7 +246,7 @@ Test(libpagever, begin_write_twice_on_one_thread_is_a_state_error_and_keeps_the_
 	cr_assert_eq(pagever_commit(store, &commit), PAGEVER_OK);
 	cr_assert_eq(commit, 1);
 	pagever_reader reader = {0};
-	cr_assert_eq(pagever_begin_read(store, &reader), PAGEVER_OK);
+	begin_read_ok(store, &reader);
 	cr_assert_eq(read_value(&reader, 3, 64), 9);
 	pagever_end_read(&reader);
 	pagever_close(store);
@@ -254,10 +270,7 @@ static void *intrude(void *arg)
 Test(libpagever, another_thread_cannot_write_commit_or_abort_the_transaction)
 {
 	pagever *store = open_store(4, 64, 0);
-	cr_assert_eq(pagever_begin_write(store), PAGEVER_OK);
-	void *page;
-	cr_assert_eq(pagever_write_page(store, 1, &page), PAGEVER_OK);
-	page_fill(page, 64, 5);
+	begin_and_write(store, 1, 64, 5);
 	struct intruder in = {.store = store};
 	pthread_t thread;
 	cr_assert_eq(pthread_create(&thread, NULL, intrude, &in), 0);
@@ -270,7 +283,7 @@ Test(libpagever, another_thread_cannot_write_commit_or_abort_the_transaction)
 	             "the owner's transaction was closed by another thread");
 	cr_assert_eq(commit, 1);
 	pagever_reader reader = {0};
-	cr_assert_eq(pagever_begin_read(store, &reader), PAGEVER_OK);
+	begin_read_ok(store, &reader);
 	cr_assert_eq(read_value(&reader, 1, 64), 5);
 	cr_assert_eq(read_value(&reader, 0, 64), 0);
 	pagever_end_read(&reader);
@@ -283,7 +296,7 @@ Test(libpagever, more_readers_than_slots_get_ereaders_until_a_slot_frees)
 	pagever *store = open_store(4, 64, SLOTS);
 	pagever_reader readers[SLOTS] = {0}, extra = {0};
 	for (int i = 0; i < SLOTS; i++)
-		cr_assert_eq(pagever_begin_read(store, &readers[i]), PAGEVER_OK);
+		begin_read_ok(store, &readers[i]);
 	cr_assert_eq(pagever_begin_read(store, &extra), PAGEVER_EREADERS);
 	/* The refused handle is not reading. */
 	const void *page;
@@ -293,7 +306,7 @@ Test(libpagever, more_readers_than_slots_get_ereaders_until_a_slot_frees)
 	for (int i = 0; i < SLOTS; i++)
 		cr_assert_eq(read_value(&readers[i], 3, 64), 0);
 	cr_assert_eq(pagever_end_read(&readers[1]), PAGEVER_OK);
-	cr_assert_eq(pagever_begin_read(store, &extra), PAGEVER_OK);
+	begin_read_ok(store, &extra);
 	cr_assert_eq(pagever_begin_read(store, &readers[1]), PAGEVER_EREADERS);
 	cr_assert_eq(pagever_end_read(&extra), PAGEVER_OK);
 	cr_assert_eq(pagever_end_read(&readers[0]), PAGEVER_OK);
@@ -359,7 +372,7 @@ Test(libpagever, a_page_number_out_of_range_is_einval_for_readers_and_the_writer
 	enum { PAGES = 4 };
 	pagever *store = open_store(PAGES, 64, 0);
 	pagever_reader reader = {0};
-	cr_assert_eq(pagever_begin_read(store, &reader), PAGEVER_OK);
+	begin_read_ok(store, &reader);
 	const void *page = &reader;
 	cr_assert_eq(pagever_read_page(&reader, PAGES, &page), PAGEVER_EINVAL);
 	cr_assert_eq(pagever_read_page(&reader, UINT64_MAX, &page), PAGEVER_EINVAL);
@@ -367,16 +380,14 @@ Test(libpagever, a_page_number_out_of_range_is_einval_for_readers_and_the_writer
 	cr_assert_eq(read_value(&reader, PAGES - 1, 64), 0, "the read broke");
 	cr_assert_eq(pagever_end_read(&reader), PAGEVER_OK);
 
-	cr_assert_eq(pagever_begin_write(store), PAGEVER_OK);
-	void *written, *refused = &refused;
-	cr_assert_eq(pagever_write_page(store, 0, &written), PAGEVER_OK);
-	page_fill(written, 64, 4);
+	begin_and_write(store, 0, 64, 4);
+	void *refused = &refused;
 	cr_assert_eq(pagever_write_page(store, PAGES, &refused), PAGEVER_EINVAL);
 	cr_assert_eq(pagever_write_page(store, UINT64_MAX, &refused), PAGEVER_EINVAL);
 	cr_assert_eq(refused, (void *)&refused);
 	cr_assert_eq(pagever_commit(store, NULL), PAGEVER_OK,
 	             "the transaction did not survive a refused write");
-	cr_assert_eq(pagever_begin_read(store, &reader), PAGEVER_OK);
+	begin_read_ok(store, &reader);
 	cr_assert_eq(read_value(&reader, 0, 64), 4);
 	pagever_end_read(&reader);
 	pagever_close(store);
@@ -391,7 +402,7 @@ Test(libpagever, null_arguments_are_einval)
 	cr_assert_eq(pagever_begin_read(store, NULL), PAGEVER_EINVAL);
 	cr_assert_eq(pagever_read_page(NULL, 0, &page), PAGEVER_EINVAL);
 	cr_assert_eq(pagever_end_read(NULL), PAGEVER_EINVAL);
-	cr_assert_eq(pagever_begin_read(store, &reader), PAGEVER_OK);
+	begin_read_ok(store, &reader);
 	cr_assert_eq(pagever_read_page(&reader, 0, NULL), PAGEVER_EINVAL);
 	cr_assert_eq(pagever_end_read(&reader), PAGEVER_OK);
 	cr_assert_eq(pagever_begin_write(NULL), PAGEVER_EINVAL);
@@ -498,7 +509,7 @@ Test(libpagever, open_that_cannot_map_memory_is_enomem_and_leaves_nothing)
 	atomic_store(&pagever_fail_map_countdown, 0);
 	cr_assert_eq(commit_pages(store, PAGE_SIZE, 0, PAGES, 3), 1);
 	pagever_reader reader = {0};
-	cr_assert_eq(pagever_begin_read(store, &reader), PAGEVER_OK);
+	begin_read_ok(store, &reader);
 	for (uint64_t p = 0; p < PAGES; p += 97)
 		cr_assert_eq(read_value(&reader, p, PAGE_SIZE), 3);
 	pagever_end_read(&reader);
@@ -514,7 +525,7 @@ Test(libpagever, write_page_that_cannot_map_memory_is_enomem_and_the_store_recov
 	enum { PAGES = 1024, PAGE_SIZE = 4096, INJECT = 3, ROUNDS = 12 };
 	pagever *store = open_store(PAGES, PAGE_SIZE, 0);
 	pagever_reader readers[ROUNDS + 1] = {{0}};
-	cr_assert_eq(pagever_begin_read(store, &readers[0]), PAGEVER_OK);
+	begin_read_ok(store, &readers[0]);
 	unsigned round = 1;
 	uint64_t failed_page = PAGES;
 	void *written[PAGES];
@@ -537,8 +548,7 @@ Test(libpagever, write_page_that_cannot_map_memory_is_enomem_and_the_store_recov
 		if (failed_page < PAGES)
 			break;
 		cr_assert_eq(pagever_commit(store, NULL), PAGEVER_OK);
-		cr_assert_eq(pagever_begin_read(store, &readers[round]),
-		             PAGEVER_OK);
+		begin_read_ok(store, &readers[round]);
 	}
 	cr_assert_lt(failed_page, PAGES, "no write failed in %d rounds", ROUNDS);
 	cr_assert_geq(round, INJECT);
@@ -564,7 +574,7 @@ Test(libpagever, write_page_that_cannot_map_memory_is_enomem_and_the_store_recov
 	cr_assert_eq(pagever_commit(store, &commit), PAGEVER_OK);
 	cr_assert_eq(commit, round);
 	/* Every reader still sees its snapshot; a new one sees the retry. */
-	cr_assert_eq(pagever_begin_read(store, &readers[round]), PAGEVER_OK);
+	begin_read_ok(store, &readers[round]);
 	for (unsigned r = 0; r <= round; r++) {
 		cr_assert_eq(pagever_reader_commit(&readers[r]), r);
 		for (uint64_t p = 0; p < PAGES; p++)
@@ -592,10 +602,10 @@ Test(libpagever, abort_discards_the_writes)
 		cr_assert_eq(pagever_write_page(store, p, &page), PAGEVER_OK);
 		page_fill(page, 64, 99);
 	}
-	cr_assert_eq(pagever_begin_read(store, &during), PAGEVER_OK);
+	begin_read_ok(store, &during);
 	cr_assert_eq(pagever_abort(store), PAGEVER_OK);
 	pagever_reader after = {0};
-	cr_assert_eq(pagever_begin_read(store, &after), PAGEVER_OK);
+	begin_read_ok(store, &after);
 	cr_assert_eq(pagever_reader_commit(&after), 1);
 	for (uint64_t p = 0; p < 8; p++) {
 		cr_assert_eq(read_value(&during, p, 64), 1);
@@ -631,10 +641,10 @@ Test(libpagever, abort_gives_back_a_home_slot_it_took)
 	enum { PAGE = 5, PAGE_SIZE = 256 };
 	pagever *store = open_store(16, PAGE_SIZE, 0);
 	pagever_reader old = {0}, holder = {0};
-	cr_assert_eq(pagever_begin_read(store, &old), PAGEVER_OK);   /* time 0 */
+	begin_read_ok(store, &old);   /* time 0 */
 	const void *home = page_address(&old, PAGE);
 	commit_pages(store, PAGE_SIZE, PAGE, 1, 1);      /* PAGE lives away */
-	cr_assert_eq(pagever_begin_read(store, &holder), PAGEVER_OK); /* time 1 */
+	begin_read_ok(store, &holder); /* time 1 */
 	cr_assert_neq(page_address(&holder, PAGE), home);
 	/* Ending `old` frees the home slot; `holder` may hold the away copy,
 	 * so the page stays away and its home waits for the writer. */
@@ -675,7 +685,7 @@ Test(libpagever, aborts_give_their_versions_back)
 	pagever *store = open_store(PAGES, PAGE_SIZE, 0);
 	/* Aborts must not disturb a reader. */
 	pagever_reader reader = {0};
-	cr_assert_eq(pagever_begin_read(store, &reader), PAGEVER_OK);
+	begin_read_ok(store, &reader);
 	struct pagever_stats stats;
 	pagever_stats(store, &stats);
 	uint64_t before = stats.retained_bytes;
@@ -724,12 +734,12 @@ Test(libpagever, visible_bytes_count_the_versions_open_reads_can_see)
 	pagever_stats(store, &stats);
 	cr_assert_eq(stats.retained_visible_bytes, 0);
 	pagever_reader first = {0}, second = {0};
-	cr_assert_eq(pagever_begin_read(store, &first), PAGEVER_OK);  /* at 1 */
+	begin_read_ok(store, &first);  /* at 1 */
 	commit_pages(store, PAGE_SIZE, 0, 8, 2);                   /* 2 */
 	/* first sees pages 0-7 of commit 1. */
 	pagever_stats(store, &stats);
 	cr_assert_eq(stats.retained_visible_bytes, 8 * version);
-	cr_assert_eq(pagever_begin_read(store, &second), PAGEVER_OK); /* at 2 */
+	begin_read_ok(store, &second); /* at 2 */
 	commit_pages(store, PAGE_SIZE, 4, 8, 3);                   /* 3 */
 	/* second also sees pages 4-7 of commit 2; both see 8-11 of
 	 * commit 1. */
@@ -762,14 +772,19 @@ Test(libpagever, visible_bytes_count_the_versions_open_reads_can_see)
 Test(libpagever, close_discards_open_reads_and_an_open_transaction)
 {
 	pagever *store = open_store(64, 256, 0);
-	pagever_reader reader = {0};
-	cr_assert_eq(pagever_begin_read(store, &reader), PAGEVER_OK);
+	/* History for the reads to keep, then a transaction with more pages
+	 * than the first size of its arrays, and two reads, one begun during
+	 * it. */
 	commit_pages(store, 256, 0, 64, 1);
+	pagever_reader before = {0}, during = {0};
+	begin_read_ok(store, &before);
+	commit_pages(store, 256, 0, 64, 2);
 	cr_assert_eq(pagever_begin_write(store), PAGEVER_OK);
 	for (uint64_t p = 0; p < 40; p++) {
 		void *page;
 		cr_assert_eq(pagever_write_page(store, p, &page), PAGEVER_OK);
 	}
+	begin_read_ok(store, &during);
 	pagever_close(store);
 	assert_no_heap_leak("close with a read and a transaction open");
 }
