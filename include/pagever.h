@@ -196,7 +196,9 @@ struct pagever_stats {
 	uint64_t writer_allocs;
 	/* Times the writer trimmed history itself (the trimmer was behind). */
 	uint64_t writer_trims;
-	/* Versions (pages) of history and pool currently mapped. */
+	/* Versions (pages) the mapped memory has room for: the current
+	 * pages, history, the pool and room not yet used.  Memory is kept
+	 * until close, so this never decreases. */
 	uint64_t versions_mapped;
 };
 

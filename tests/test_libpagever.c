@@ -729,6 +729,11 @@ Test(libpagever, visible_bytes_count_the_versions_open_reads_can_see)
 	const uint64_t version = PAGE_SIZE + HEADER_BYTES;
 	pagever *store = open_store(16, PAGE_SIZE, 0);
 	struct pagever_stats stats;
+	pagever_stats(store, &stats);
+	cr_assert_eq(stats.commits, 0);
+	cr_assert_eq(stats.retained_visible_bytes, 0);
+	cr_assert_geq(stats.versions_mapped, 16, "the current pages are versions too");
+	uint64_t mapped_at_open = stats.versions_mapped;
 	/* No reader: replaced versions are seen by no one. */
 	commit_pages(store, PAGE_SIZE, 0, 16, 1);                  /* 1 */
 	pagever_stats(store, &stats);
@@ -764,6 +769,7 @@ Test(libpagever, visible_bytes_count_the_versions_open_reads_can_see)
 	pagever_stats(store, &stats);
 	cr_assert_eq(stats.retained_visible_peak_bytes, 20 * version);
 	cr_assert_geq(stats.retained_peak_bytes, 20 * version);
+	cr_assert_geq(stats.versions_mapped, mapped_at_open);
 	pagever_close(store);
 }
 
