@@ -7,7 +7,7 @@
  * transaction.  A writer thread moves money between random accounts, one
  * transfer per commit, so the balances always sum to the same total; a
  * report thread meanwhile sums every balance in one snapshot, pausing as it
- * goes so that hundreds of commits land during each report.  Every report
+ * goes so that thousands of commits land during each report.  Every report
  * must find the opening total: one that does not read a mix of commits,
  * and the program says so and exits 1.
  *
