@@ -90,7 +90,7 @@ struct pagever_options {
 	/* Bytes per page: a multiple of 64, from 64 to 1 GiB. */
 	size_t page_size;
 	/* Reads that may be open at once, 1 to 65536 (default 1024); each
-	 * slot costs 128 bytes. */
+	 * slot costs 152 bytes. */
 	unsigned reader_slots;
 	/* Nonzero (the default): a page rewritten while a reader kept its
 	 * old version is copied back to its home slot once no reader needs
@@ -110,8 +110,9 @@ PAGEVER_API void pagever_options_init(struct pagever_options *options);
 /* Makes a store and starts its trimmer thread.
  * Returns PAGEVER_OK with *store set, PAGEVER_EINVAL (an option out of
  * range), PAGEVER_ENOMEM or PAGEVER_ETHREAD; on failure nothing is left
- * allocated.  Cost: maps and fills pages x (page_size + 64) bytes and
- * 41 bytes per page of page table. */
+ * allocated.  Cost: maps and fills pages x (page_size + 64) bytes,
+ * rounded up to 2 MiB slabs (pages over 1 MiB take a slab each, up to
+ * twice their size), and 41 bytes per page of page table. */
 PAGEVER_API int pagever_open(const struct pagever_options *options,
                              pagever **store);
 
@@ -124,7 +125,7 @@ PAGEVER_API void pagever_close(pagever *store);
  * Returns PAGEVER_OK, PAGEVER_EINVAL (a NULL argument), PAGEVER_ESTATE
  * (the handle is already reading) or PAGEVER_EREADERS.
  * Waits for nothing.  Cost: claims a slot (one compare-and-swap per slot
- * tried, from the first) and four stores that each cost a full fence. */
+ * tried, from the first) and three stores that each cost a full fence. */
 PAGEVER_API int pagever_begin_read(pagever *store, pagever_reader *reader);
 
 /* The commit the read sees. */
@@ -150,15 +151,15 @@ PAGEVER_API const void *pagever_page(pagever_reader *reader, uint64_t pageno);
 
 /* Ends the read: page pointers it returned become invalid, and versions
  * kept only for it are freed at once when the trimmer is idle, else by the
- * trimmer within about a millisecond.  Returns PAGEVER_OK or
- * PAGEVER_ESTATE (not reading).
+ * trimmer within about a millisecond.  Returns PAGEVER_OK, PAGEVER_EINVAL
+ * (a NULL handle) or PAGEVER_ESTATE (not reading).
  * Waits for nothing: it tries the trim lock once and otherwise wakes the
  * trimmer.  Cost: a trim pass over the versions kept for readers when it
  * gets the lock. */
 PAGEVER_API int pagever_end_read(pagever_reader *reader);
 
-/* Opens the write transaction.  Returns PAGEVER_OK or PAGEVER_ESTATE (this
- * thread already has it open).
+/* Opens the write transaction.  Returns PAGEVER_OK, PAGEVER_EINVAL (a NULL
+ * store) or PAGEVER_ESTATE (this thread already has it open).
  * Waits for a transaction another thread has open, never for a reader. */
 PAGEVER_API int pagever_begin_write(pagever *store);
 
@@ -177,15 +178,17 @@ PAGEVER_API int pagever_write_page(pagever *store, uint64_t pageno,
 
 /* Makes every page the transaction wrote visible at once, as the next
  * commit number (in *commit when it is not NULL), and closes the
- * transaction.  Returns PAGEVER_OK or PAGEVER_ESTATE.
+ * transaction.  Returns PAGEVER_OK, PAGEVER_EINVAL (a NULL store) or
+ * PAGEVER_ESTATE (no transaction open on this thread).
  * Waits for nothing.  Cost: per page written, one compare-and-swap (it
  * retries at most once, when the trimmer moved the page home meanwhile);
  * one read of each reader slot ever used; one compare-and-swap to hand the
  * replaced versions to the trimmer. */
 PAGEVER_API int pagever_commit(pagever *store, uint64_t *commit);
 
-/* Discards the transaction's writes and closes it.  Returns PAGEVER_OK or
- * PAGEVER_ESTATE. */
+/* Discards the transaction's writes and closes it.  Returns PAGEVER_OK,
+ * PAGEVER_EINVAL (a NULL store) or PAGEVER_ESTATE (no transaction open on
+ * this thread). */
 PAGEVER_API int pagever_abort(pagever *store);
 
 struct pagever_stats {
@@ -202,7 +205,9 @@ struct pagever_stats {
 	uint64_t writer_allocs;
 	/* Times the writer trimmed history itself (the trimmer was behind). */
 	uint64_t writer_trims;
-	/* Versions (pages) of history and pool currently mapped. */
+	/* Versions (pages) the mapped memory has room for: the current
+	 * pages, history, the pool and room not yet used.  Memory is kept
+	 * until close, so this never decreases. */
 	uint64_t versions_mapped;
 };
 
