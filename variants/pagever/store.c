@@ -16,8 +16,10 @@
 
 #include "internal.h"
 
-/* The trimmer keeps at least this many versions in the pool... */
-#define POOL_LOW 256u
+/* The trimmer keeps at least this many bytes of versions in the pool (256
+ * pages of 4 KiB; at least 4 versions of any size)... */
+#define POOL_LOW_BYTES ((uint64_t)1 << 20)
+#define POOL_LOW_VERSIONS 4u
 /* ...and at least this many times what the writer took since its last
  * refill, mapping at most REFILL_SLABS slabs a turn. */
 #define POOL_DEMAND_FACTOR 2u
@@ -234,7 +236,12 @@ void pv_pool_refill(struct pagever *s)
 	uint64_t taken = atomic_load_explicit(&s->taken, memory_order_relaxed);
 	uint64_t demand = (taken - s->refill_taken) * POOL_DEMAND_FACTOR;
 	s->refill_taken = taken;
-	uint64_t want = demand > POOL_LOW ? demand : POOL_LOW;
+	/* A floor in bytes, not versions: 256 spare versions of 16 MiB pages
+	 * would be 4 GiB mapped for an idle store. */
+	uint64_t low = POOL_LOW_BYTES / s->page_size;
+	if (low < POOL_LOW_VERSIONS)
+		low = POOL_LOW_VERSIONS;
+	uint64_t want = demand > low ? demand : low;
 	for (unsigned i = 0; i < REFILL_SLABS; i++) {
 		if (atomic_load_explicit(&s->pooled, memory_order_relaxed) >= want)
 			return;
