@@ -455,9 +455,11 @@ static int run_phase(const struct phase *ph, bool move_home, double seconds)
 	uint64_t found = 0;
 	for (int k = 0; k < FAULTS; k++)
 		found += faults.count[k];
-	/* The phase did what it is for: commits, reads and freezes. */
-	bool enough = totals.commits > 1000 && totals.reads > 100 &&
-	              frozen > 20;
+	/* The phase did what it is for: commits, reads and freezes (few
+	 * enough to hold under ThreadSanitizer, which runs it ten times
+	 * slower). */
+	bool enough = totals.commits > 100 && totals.reads > 10 &&
+	              frozen > 10;
 	const char *verdict = found ? "FAIL" : status != PAGEVER_OK ? "ERROR"
 	                      : enough ? "ok" : "FAIL";
 	printf("%-5s %-28s home %-3s commits %-8llu reads %-8llu "

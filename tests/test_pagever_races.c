@@ -205,6 +205,22 @@ static uint64_t commit_pages(struct pagever *s, uint64_t first, uint64_t count)
 	return made;
 }
 
+/* A store with a reader at time 0 in `oldest`, then commit 1 of pages
+ * [0, count): every page keeps its version 0 for as long as that reader
+ * lives, so that a version unlinked above leaves an older one below, not
+ * the end of a chain, and a walk led astray ends on a version of another
+ * page. */
+static struct pagever *open_with_oldest(uint64_t pages, size_t page_size,
+                                        pagever_reader *oldest,
+                                        uint64_t count)
+{
+	struct pagever *s = open_store(pages, page_size);
+	*oldest = (pagever_reader){0};
+	cr_assert_eq(pagever_begin_read(s, oldest), PAGEVER_OK);
+	commit_pages(s, 0, count);
+	return s;
+}
+
 /* A trim pass now, as the trimmer would run it. */
 static void trim_now(struct pagever *s)
 {
@@ -264,12 +280,9 @@ Test(pagever_races, a_reader_stopped_while_announcing_loses_no_version)
 	 * it must see every page as of that time: a pass that missed it
 	 * unlinked its versions, and it reads older ones. */
 	for (unsigned at = 1; at <= 2; at++) {
-		struct pagever *s = open_store(ANNOUNCE_PAGES, 64);
-		/* Time 0 is kept all along, so that an unlinked version
-		 * leaves an older one, not the end of the chain, below. */
-		pagever_reader oldest = {0};
-		cr_assert_eq(pagever_begin_read(s, &oldest), PAGEVER_OK);
-		commit_pages(s, 0, ANNOUNCE_PAGES);
+		pagever_reader oldest;
+		struct pagever *s = open_with_oldest(ANNOUNCE_PAGES, 64,
+		                                     &oldest, ANNOUNCE_PAGES);
 		struct announce_job job = {.s = s};
 		arm(at);
 		cr_assert_eq(pthread_create(&job.st.thread, NULL,
@@ -446,12 +459,8 @@ Test(pagever_races, a_version_a_stopped_walk_stands_on_is_not_reused)
 	 * other pages until version 3 has been reused, or until it has gone
 	 * through the pool twice.  The reader must still find page 0 as of
 	 * commit 1: the wait before reuse covers a walk under way. */
-	struct pagever *s = open_store(WALK_PAGES, 1024);
-	/* Time 0 kept all along: a walk led astray ends on a version of
-	 * another page, not at the end of a chain. */
-	pagever_reader oldest = {0};
-	cr_assert_eq(pagever_begin_read(s, &oldest), PAGEVER_OK);
-	commit_pages(s, 0, 2);
+	pagever_reader oldest;
+	struct pagever *s = open_with_oldest(WALK_PAGES, 1024, &oldest, 2);
 	struct walk_job job = {.s = s};
 	arm(2);
 	cr_assert_eq(pthread_create(&job.st.thread, NULL, walking_reader,
@@ -572,10 +581,8 @@ Test(pagever_races, a_version_moved_home_under_a_new_reader_is_kept_for_it)
 	 * it home and swaps the copy in.  The moved-out version must stay
 	 * as it is for as long as that reader lives, however much the writer
 	 * commits meanwhile. */
-	struct pagever *s = open_store(4, 64);
-	pagever_reader oldest = {0};
-	cr_assert_eq(pagever_begin_read(s, &oldest), PAGEVER_OK);
-	commit_pages(s, 0, 1);
+	pagever_reader oldest;
+	struct pagever *s = open_with_oldest(4, 64, &oldest, 1);
 	struct version *away = atomic_load(&s->head[0]);
 	cr_assert_neq(away, pv_home(s, 0));
 	pv_trim_lock(s);
@@ -631,10 +638,8 @@ Test(pagever_races, a_page_is_not_moved_home_in_the_middle_of_its_commit)
 	 * be linked both ways: a wrong back link makes a later unlink write
 	 * into a version that is no longer on the chain, and may have been
 	 * reused. */
-	struct pagever *s = open_store(COMMIT_PAGES, 64);
-	pagever_reader oldest = {0};
-	cr_assert_eq(pagever_begin_read(s, &oldest), PAGEVER_OK);
-	commit_pages(s, 0, 1);
+	pagever_reader oldest;
+	struct pagever *s = open_with_oldest(COMMIT_PAGES, 64, &oldest, 1);
 	pv_trim_lock(s);
 	struct version *dead = free_home_slot_of_page_0(s, &oldest);
 	struct commit_job job = {.s = s, .watched = &s->head[0]};
