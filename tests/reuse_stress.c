@@ -137,7 +137,10 @@ struct faults {
 	char first[FAULTS][160];
 };
 
-/* What one store's life shares between its threads. */
+/* What one store's life shares between its threads.  `error`, `commits`
+ * and `reads` are stored by the threads and read by the main thread after
+ * joining them, which orders everything: seq_cst where nothing is said,
+ * for no reason but plainness. */
 struct cycle {
 	const struct phase *phase;
 	pagever *store;

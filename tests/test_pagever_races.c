@@ -21,6 +21,11 @@
  * They read the library's internals (variants/pagever/internal.h): where
  * `committed` and the page heads are, and the trim lock and pass, to run a
  * trim at a chosen moment.
+ *
+ * Every atomic operation of this file is seq_cst: flags and counts that a
+ * test thread and one stopped thread hand each other, where the order must
+ * be plain to see and speed does not matter; its loads of the library's
+ * fields are made by the thread that wrote them, or under the trim lock.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -65,8 +70,6 @@ static void on_trap(int signo, siginfo_t *info, void *context)
 	if (info->si_code != TRAP_PERF)
 		return;
 	int saved = errno;
-	/* seq_cst throughout: a handful of flags between two threads, where
-	 * speed does not matter. */
 	if (atomic_fetch_add(&accesses, 1) + 1 == atomic_load(&stop_at)) {
 		atomic_store(&stopped, true);
 		while (!atomic_load(&released))
