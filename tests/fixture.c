@@ -62,13 +62,22 @@ sb_db *fixture_open(const struct sb_variant *v, uint64_t pages,
                     size_t *page_size, unsigned readers, unsigned writers,
                     enum sb_publish publish)
 {
+	return fixture_open_home(v, pages, page_size, readers, writers, publish,
+	                         true);
+}
+
+sb_db *fixture_open_home(const struct sb_variant *v, uint64_t pages,
+                         size_t *page_size, unsigned readers,
+                         unsigned writers, enum sb_publish publish,
+                         bool move_home)
+{
 	struct sb_config config = {
 		.pages = pages,
 		.page_size = *page_size,
 		.readers = readers,
 		.writers = writers,
 		.publish = publish,
-		.move_home = true,
+		.move_home = move_home,
 		.init_page = fixture_init_page,
 		.init_ctx = page_size,
 	};

@@ -34,6 +34,11 @@ void fixture_init_page(void *page_size, uint64_t pageno, void *page);
 sb_db *fixture_open(const struct sb_variant *v, uint64_t pages,
                     size_t *page_size, unsigned readers, unsigned writers,
                     enum sb_publish publish);
+/* fixture_open with --pv-home as given (fixture_open: on). */
+sb_db *fixture_open_home(const struct sb_variant *v, uint64_t pages,
+                         size_t *page_size, unsigned readers,
+                         unsigned writers, enum sb_publish publish,
+                         bool move_home);
 /* Exits the calling thread and closes the database. */
 void fixture_close(const struct sb_variant *v, sb_db *db);
 /* One transaction writing `count` pages, each stamped `stamp`; asserts that

@@ -1,5 +1,9 @@
-/* pagever: RustDb's own concurrency test, and precise trimming. */
+/* pagever: RustDb's own concurrency test, precise trimming and moving
+ * pages home; with --pv-home off (the ablation of moving pages home), the
+ * same promises, the oracle, and pages that stay where the writer put
+ * them. */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -20,6 +24,21 @@ static void commit_pages(sb_db *db, uint64_t stamp, uint64_t a, uint64_t b)
 /* The bytes one old version costs: its page and its 64-byte header. */
 #define VERSION_BYTES (page_size + 64)
 
+static sb_db *open_db(bool move_home)
+{
+	return fixture_open_home(v, PAGES, &page_size, 1, 1, SB_PUBLISH_BLOCK,
+	                         move_home);
+}
+
+/* The tests that hold with pages moved home (--pv-home on) and without. */
+#define BOTH_HOMES(name)                                                     \
+	ParameterizedTestParameters(pagever, name)                           \
+	{                                                                    \
+		static bool homes[] = {true, false};                         \
+		return cr_make_param_array(bool, homes, 2);                  \
+	}                                                                    \
+	ParameterizedTest(bool *move_home, pagever, name)
+
 /* Waits up to 3 s for the trimmer to bring the versions some live reader
  * can see (retained_visible_bytes) to `want` bytes. */
 static uint64_t visible_settles_at(sb_db *db, uint64_t want)
@@ -34,12 +53,12 @@ static uint64_t visible_settles_at(sb_db *db, uint64_t want)
 	return stats.retained_visible_bytes;
 }
 
-Test(pagever, readers_opened_between_commits_each_see_their_time)
+BOTH_HOMES(readers_opened_between_commits_each_see_their_time)
 {
 	/* RustDb's test: a reader opened before each of many updates, then
 	 * every reader checked, in random order, for exactly its time. */
 	enum { COMMITS = 1000 };
-	sb_db *db = fixture_open(v, PAGES, &page_size, 1, 1, SB_PUBLISH_BLOCK);
+	sb_db *db = open_db(*move_home);
 	sb_snap *reader[COMMITS];
 	/* writer_of[c][p]: the last commit <= c that wrote page p. */
 	static uint64_t last_write[COMMITS][PAGES];
@@ -78,9 +97,9 @@ Test(pagever, readers_opened_between_commits_each_see_their_time)
 	fixture_close(v, db);
 }
 
-Test(pagever, versions_between_two_live_readers_are_freed)
+BOTH_HOMES(versions_between_two_live_readers_are_freed)
 {
-	sb_db *db = fixture_open(v, PAGES, &page_size, 1, 1, SB_PUBLISH_BLOCK);
+	sb_db *db = open_db(*move_home);
 	sb_snap *first = v->begin_read(db);           /* time 0 */
 	for (uint64_t c = 1; c <= 10; c++)
 		commit_pages(db, c, 5, 6);
@@ -105,9 +124,9 @@ Test(pagever, versions_between_two_live_readers_are_freed)
 	fixture_close(v, db);
 }
 
-Test(pagever, the_writer_never_waits_for_a_reader)
+BOTH_HOMES(the_writer_never_waits_for_a_reader)
 {
-	sb_db *db = fixture_open(v, PAGES, &page_size, 1, 1, SB_PUBLISH_BLOCK);
+	sb_db *db = open_db(*move_home);
 	sb_snap *reader = v->begin_read(db);
 	for (uint64_t c = 1; c <= 100; c++)
 		commit_pages(db, c, c % PAGES, (c + 1) % PAGES);
@@ -124,9 +143,9 @@ Test(pagever, the_writer_never_waits_for_a_reader)
 	fixture_close(v, db);
 }
 
-Test(pagever, an_ended_readers_versions_are_trimmed_and_the_others_kept)
+BOTH_HOMES(an_ended_readers_versions_are_trimmed_and_the_others_kept)
 {
-	sb_db *db = fixture_open(v, PAGES, &page_size, 1, 1, SB_PUBLISH_BLOCK);
+	sb_db *db = open_db(*move_home);
 	sb_snap *first = v->begin_read(db);           /* time 0 */
 	commit_pages(db, 1, 5, 6);
 	commit_pages(db, 2, 5, 7);
@@ -175,7 +194,7 @@ static bool reaches_home(sb_db *db, uint64_t n, const void *home)
 
 Test(pagever, rewritten_pages_move_back_home_when_their_reader_ends)
 {
-	sb_db *db = fixture_open(v, PAGES, &page_size, 1, 1, SB_PUBLISH_BLOCK);
+	sb_db *db = open_db(true);
 	const void *home = home_slot(db, 5);
 	sb_snap *snap = v->begin_read(db);            /* time 0 */
 	commit_pages(db, 1, 5, 6);                    /* 5 lives away now */
@@ -193,7 +212,7 @@ Test(pagever, rewritten_pages_move_back_home_when_their_reader_ends)
 
 Test(pagever, a_version_a_live_reader_may_hold_is_not_moved_home)
 {
-	sb_db *db = fixture_open(v, PAGES, &page_size, 1, 1, SB_PUBLISH_BLOCK);
+	sb_db *db = open_db(true);
 	const void *home = home_slot(db, 5);
 	sb_snap *old = v->begin_read(db);             /* time 0 */
 	commit_pages(db, 1, 5, 6);                    /* 5 and 6 live away */
@@ -223,7 +242,7 @@ Test(pagever, a_version_a_live_reader_may_hold_is_not_moved_home)
 
 Test(pagever, a_page_left_away_for_a_reader_goes_home_after_it_ends)
 {
-	sb_db *db = fixture_open(v, PAGES, &page_size, 1, 1, SB_PUBLISH_BLOCK);
+	sb_db *db = open_db(true);
 	const void *home = home_slot(db, 5);
 	sb_snap *old = v->begin_read(db);             /* time 0 */
 	commit_pages(db, 1, 5, 6);                    /* 5 and 6 live away */
@@ -241,4 +260,55 @@ Test(pagever, a_page_left_away_for_a_reader_goes_home_after_it_ends)
 	v->end_read(snap);
 	cr_assert_eq(visible_settles_at(db, 0), 0);
 	fixture_close(v, db);
+}
+
+Test(pagever, with_home_off_a_rewritten_page_stays_where_the_writer_put_it)
+{
+	/* The ablation: a page rewritten while a reader kept its home slot
+	 * lives away, and stays away after the reader ends, though the home
+	 * slot is free (with --pv-home on it moves back within a
+	 * millisecond: rewritten_pages_move_back_home_when_their_reader_ends). */
+	sb_db *db = open_db(false);
+	const void *home = home_slot(db, 5);
+	sb_snap *snap = v->begin_read(db);            /* time 0 */
+	commit_pages(db, 1, 5, 6);
+	cr_assert_eq(v->read_page(snap, 5), home);
+	v->end_read(snap);
+	cr_assert_eq(visible_settles_at(db, 0), 0);
+	/* Many trim periods: a move, if any, would have happened. */
+	usleep(50000);
+	snap = v->begin_read(db);                     /* time 1 */
+	const void *away = v->read_page(snap, 5);
+	cr_assert_neq(away, home, "page 5 was moved home with --pv-home off");
+	cr_assert_eq(fixture_stamp(v, snap, page_size, 5), 1);
+	v->end_read(snap);
+	fixture_close(v, db);
+}
+
+Test(pagever, with_home_off_the_oracle_finds_nothing)
+{
+	/* Readers that pause mid-scan over a hot set the writer rewrites:
+	 * versions kept, freed between readers, reused; every snapshot
+	 * checked. */
+	struct run_config config = fixture_run_config(256, 256, 3, 1.0);
+	config.move_home = false;
+	config.hot_pages = 16;
+	config.hot_pct = 100.0 * 16 / 256;
+	config.write_rate = 20000;
+	config.read_pause_ms = 2;
+	struct run_result r;
+	char err[256] = "";
+	cr_assert_eq(run_variant(v, &config, &r, err, sizeof err), SB_OK, "%s",
+	             err);
+	uint64_t violations = violations_total(&r.violations);
+	for (int k = 0; k < V_KINDS; k++)
+		cr_expect_eq(r.violations.count[k], 0, "%llu x %s, first: %s",
+		             (unsigned long long)r.violations.count[k],
+		             violation_names[k], r.violations.first[k]);
+	cr_assert_eq(violations, 0);
+	cr_assert_gt(r.reads, 10, "too few reads to count: %llu",
+	             (unsigned long long)r.reads);
+	cr_assert_gt(r.commits, 1000, "too few commits to count: %llu",
+	             (unsigned long long)r.commits);
+	run_result_free(&r);
 }
