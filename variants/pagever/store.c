@@ -20,9 +20,14 @@
  * pages of 4 KiB; at least 4 versions of any size)... */
 #define POOL_LOW_BYTES ((uint64_t)1 << 20)
 #define POOL_LOW_VERSIONS 4u
-/* ...and at least this many times what the writer took since its last
- * refill, mapping at most REFILL_SLABS slabs a turn. */
+/* ...and, up to POOL_HIGH_BYTES, twice what the writer took since its
+ * last refill, mapping at most REFILL_SLABS slabs a turn below the floor and
+ * one above it.  The cap matters: after a late turn the writer's take
+ * looks large, though most of it comes back from trimming, and slabs are
+ * never returned (a cap-free refill mapped 120 MiB of pool for 2 MiB of
+ * history). */
 #define POOL_DEMAND_FACTOR 2u
+#define POOL_HIGH_BYTES ((uint64_t)8 << 20)
 #define REFILL_SLABS 8u
 
 #ifdef PAGEVER_FAIL_ALLOC
@@ -241,9 +246,14 @@ void pv_pool_refill(struct pagever *s)
 	uint64_t low = POOL_LOW_BYTES / s->page_size;
 	if (low < POOL_LOW_VERSIONS)
 		low = POOL_LOW_VERSIONS;
-	uint64_t want = demand > low ? demand : low;
+	uint64_t high = POOL_HIGH_BYTES / s->page_size;
+	if (high < low)
+		high = low;
+	uint64_t want = demand < low ? low : demand > high ? high : demand;
 	for (unsigned i = 0; i < REFILL_SLABS; i++) {
-		if (atomic_load_explicit(&s->pooled, memory_order_relaxed) >= want)
+		uint64_t pooled = atomic_load_explicit(&s->pooled,
+		                                       memory_order_relaxed);
+		if (pooled >= want || (i > 0 && pooled >= low))
 			return;
 		char *slab = slab_add(s, &s->refilled);
 		if (!slab)

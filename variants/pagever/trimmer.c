@@ -19,6 +19,10 @@
  * most twice as many: more than it took, so that the backlog drains. */
 #define QUEUE_LIMIT 1024u
 #define CATCH_UP_BATCH (2u * QUEUE_LIMIT)
+/* The trimmer decides at most this many versions per hold of the trim
+ * lock, so that the writer's back-pressure and an ending reader find it
+ * free between batches (a whole backlog held it for up to 19 ms). */
+#define TRIMMER_BATCH 4096u
 
 /* Reuses the batch whose chain walks are over, starts the wait for what
  * was unlinked since, and polls it at once: a wait seldom finds a walk
@@ -65,15 +69,19 @@ static void *trimmer_main(void *arg)
 		/* Before the lock: an end_read holding it does not delay
 		 * the writer's memory. */
 		pv_pool_refill(s);
-		pv_trim_lock(s);
-		/* Acquire: pairs with end_read's release increment; a read
-		 * that ended since the last rescan may free kept versions. */
-		bool rescan = atomic_load_explicit(&s->reads_ended,
-		                                   memory_order_acquire) !=
-		              s->rescanned_at;
-		pv_trim_pass(s, rescan, UINT64_MAX);
-		reclaim(s, true);
-		pv_trim_unlock(s);
+		uint64_t decided;
+		do {
+			pv_trim_lock(s);
+			/* Acquire: pairs with end_read's release increment; a
+			 * read that ended since the last rescan may free kept
+			 * versions. */
+			bool rescan = atomic_load_explicit(
+				&s->reads_ended, memory_order_acquire) !=
+			              s->rescanned_at;
+			decided = pv_trim_pass(s, rescan, TRIMMER_BATCH);
+			reclaim(s, true);
+			pv_trim_unlock(s);
+		} while (decided == TRIMMER_BATCH);
 		if (last)
 			return NULL;
 	}
