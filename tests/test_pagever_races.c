@@ -683,3 +683,65 @@ Test(pagever_races, a_page_is_not_moved_home_in_the_middle_of_its_commit)
 	pagever_end_read(&r);
 	pagever_close(s);
 }
+
+/* ---- a commit between a move's head CAS and its data pointer ---- */
+
+struct overtaking_job {
+	struct stopper st;
+	struct pagever *s;
+	uint64_t made;
+};
+
+/* Waits until the move is stopped, commits page 0 (as the writer), and
+ * lets the move go on. */
+static void *overtaking_writer(void *arg)
+{
+	struct overtaking_job *job = arg;
+	while (!atomic_load(&stopped) && !atomic_load(&job->st.done))
+		pause_briefly();
+	if (atomic_load(&stopped))
+		job->made = commit_pages(job->s, 0, 1);
+	atomic_store(&released, true);
+	return NULL;
+}
+
+Test(pagever_races, a_move_home_never_hides_a_commit_made_during_it)
+{
+	setup_traps();
+	/* Page 0 lives away (commit 1) while a reader at time 0 keeps its
+	 * home slot.  The test, as the trimmer, frees the slot and moves the
+	 * page home; the move is stopped right after its compare-and-swap of
+	 * page 0's head, before it publishes the home copy's data pointer.
+	 * Meanwhile the writer commits page 0 again (commit 2) and publishes
+	 * that version's data.  The move must not then put the home copy's
+	 * data (commit 1) back: a reader at time 2 would read page 0 as of
+	 * commit 1 through the fast path. */
+	pagever_reader oldest;
+	struct pagever *s = open_with_oldest(4, 64, &oldest, 1);
+	pv_trim_lock(s);
+	struct version *dead = free_home_slot_of_page_0(s, &oldest);
+	struct overtaking_job job = {.s = s};
+	arm(2);
+	cr_assert_eq(pthread_create(&job.st.thread, NULL, overtaking_writer,
+	                            &job), 0);
+	int fd = watch(&s->head[0]);
+	cr_assert_geq(fd, 0);
+	pv_recycle(s, dead, true);
+	close(fd);
+	atomic_store(&job.st.done, true);
+	bool reached = atomic_load(&stopped);
+	atomic_store(&released, true);
+	pthread_join(job.st.thread, NULL);
+	pv_trim_unlock(s);
+	cr_assert(reached, "the move did not swap page 0's head");
+	cr_assert_eq(job.made, 2);
+	pagever_reader r = {0};
+	cr_assert_eq(pagever_begin_read(s, &r), PAGEVER_OK);
+	cr_assert_eq(pagever_reader_commit(&r), 2);
+	struct seen seen = read_one(&r, 0);
+	cr_expect_eq(seen.pageno, 0);
+	cr_expect_eq(seen.commit, 2, "page 0 read as of commit %llu at time 2",
+	             (unsigned long long)seen.commit);
+	pagever_end_read(&r);
+	pagever_close(s);
+}
