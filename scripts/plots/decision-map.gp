@@ -2,7 +2,7 @@
 # rate, one panel per hot set, the scheme with the lowest writer p99 among
 # those that kept their rate (95 %, nothing unfinished) and retained at
 # most one copy of the database, in its colour, with its p99 and the next
-# best; grey where no scheme qualified.  The controls are not candidates.
+# best; hatched grey where no scheme qualified.  The controls are not candidates.
 #
 # scripts/plot sets, beside style.gp's: cells (decision.py's CSV: one row
 # per cell) and cells_fragment (its gnuplot assignments: hots, reads,
@@ -28,7 +28,7 @@ do for [h = 1:words(hots)] {
   plot for [v in winners] cells using (strcol("hot_pct") eq hot && strcol("winner") eq v ? column("read_i") : NaN):"rate_i":(0.5):(0.5) \
           with boxxyerror fc rgb vcolor(v) title v, \
        cells using (strcol("hot_pct") eq hot && strcol("winner") eq "none" ? column("read_i") : NaN):"rate_i":(0.5):(0.5) \
-          with boxxyerror fc rgb "#dddddd" title (any_empty ? "none within budget" : ""), \
+          with boxxyerror fs pattern 4 border rgb "#888888" fc rgb "#888888" title (any_empty ? "none within budget" : ""), \
        cells using (strcol("hot_pct") eq hot ? column("read_i") : NaN):"rate_i":"label" \
           with labels font ",9" noenhanced notitle
 }

@@ -41,7 +41,7 @@ set tics nomirror
 # rustdb-pagever experiment): pagever's hue, lighter, dashed.
 variants = "none floor rwlock pagever rustdb rcucow epochcow seqlock leftright fullcopy forkcow lmdb sqlite pagever-home-off"
 colors = "#000000 #8c8c8c #d62728 #1f77b4 #393b79 #2ca02c #17becf #ff7f0e #9467bd #8c564b #e377c2 #7f7f7f #bcbd22 #6baed6"
-ptypes = "1 3 2 7 15 5 13 9 11 4 6 8 12 6"
+ptypes = "1 3 2 7 15 5 13 9 11 4 6 8 12 7"
 spare_colors = "#e6550d #31a354 #756bb1 #3182bd #d6616b #8ca252 #bd9e39 #ad494a #6b6ecf #e7969c"
 spare_ptypes = "10 14 16 18 19 20 21 22 23 24"
 if (!exists("vlist")) vlist = ""
