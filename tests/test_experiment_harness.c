@@ -16,42 +16,6 @@
 #include "oracle.h"
 #include "retained_min.h"
 
-/* Runs snapbench with `args` plus -o FILE -q; asserts exit `want` and
- * reads the CSV (an empty one when nothing was written). */
-static struct outcome run_csv(struct csv *csv, int want,
-                              const char *const *args)
-{
-	char *path = temp_path("exph");
-	const char *argv[64];
-	int n = 0;
-	while (args[n] && n < 60) {
-		argv[n] = args[n];
-		n++;
-	}
-	argv[n++] = "-o";
-	argv[n++] = path;
-	argv[n++] = "-q";
-	argv[n] = NULL;
-	struct outcome o = cli_runv(argv);
-	cr_assert_eq(o.status, want, "exit %d, not %d: %s", o.status, want,
-	             o.err);
-	memset(csv, 0, sizeof *csv);
-	if (access(path, F_OK) == 0)
-		csv_read(path, csv);
-	unlink(path);
-	free(path);
-	return o;
-}
-
-static double number(const struct csv *csv, int row, const char *column)
-{
-	const char *cell = csv_get(csv, row, column);
-	char *end;
-	double value = strtod(cell, &end);
-	cr_assert(*cell && !*end, "%s is '%s', not a number", column, cell);
-	return value;
-}
-
 /* Logs commits writing the given pairs of pages, as the writer does. */
 static void log_commits(struct oracle *o, const uint64_t (*pages)[2],
                         unsigned commits)
@@ -113,24 +77,24 @@ static const char *const *stagger_args(const char *stagger)
 Test(experiment_harness, staggered_readers_hold_distinct_snapshots)
 {
 	struct csv csv;
-	run_csv(&csv, 0, stagger_args("0.3"));
-	cr_assert_eq(number(&csv, 0, "read_stagger_s"), 0.3);
-	cr_assert_eq(number(&csv, 0, "retained_min_peak_bytes"), 6 * 4096.0);
+	cli_run_csv(&csv, 0, stagger_args("0.3"));
+	cr_assert_eq(csv_number(&csv, 0, "read_stagger_s"), 0.3);
+	cr_assert_eq(csv_number(&csv, 0, "retained_min_peak_bytes"), 6 * 4096.0);
 	/* pagever keeps no more than those versions plus their headers. */
-	cr_assert_geq(number(&csv, 0, "retained_visible_peak_bytes"), 6 * 4096.0);
+	cr_assert_geq(csv_number(&csv, 0, "retained_visible_peak_bytes"), 6 * 4096.0);
 	csv_free(&csv);
-	run_csv(&csv, 0, stagger_args("0"));
-	cr_assert_eq(number(&csv, 0, "retained_min_peak_bytes"), 2 * 4096.0);
+	cli_run_csv(&csv, 0, stagger_args("0"));
+	cr_assert_eq(csv_number(&csv, 0, "retained_min_peak_bytes"), 2 * 4096.0);
 	csv_free(&csv);
 }
 
 Test(experiment_harness, the_minimum_is_empty_unless_asked_and_needs_verify)
 {
 	struct csv csv;
-	run_csv(&csv, 0, (const char *[]){"-v", "pagever", "-p", "64", "-d",
+	cli_run_csv(&csv, 0, (const char *[]){"-v", "pagever", "-p", "64", "-d",
 	                                   "0.2", "--warmup", "0", NULL});
 	cr_assert_str_eq(csv_get(&csv, 0, "retained_min_peak_bytes"), "");
-	cr_assert_eq(number(&csv, 0, "retained_limit_bytes"), 0);
+	cr_assert_eq(csv_number(&csv, 0, "retained_limit_bytes"), 0);
 	csv_free(&csv);
 	struct outcome o = cli_run("-v", "pagever", "-p", "64", "-d", "0.2",
 	                           "--retained-min", "--scan-work", "sum", NULL);
@@ -149,7 +113,7 @@ Test(experiment_harness, a_run_over_its_memory_limit_keeps_its_timeline)
 {
 	char *timeline = temp_path("limit");
 	struct csv csv;
-	struct outcome o = run_csv(&csv, 3, (const char *[]){
+	struct outcome o = cli_run_csv(&csv, 3, (const char *[]){
 		"-v", "pagever,rcucow", "-p", "1024", "--hot", "1%", "-k", "2",
 		"-r", "1", "--reads", "1", "--read-pause", "10000",
 		"--write-rate", "1000", "--warmup", "0", "-d", "2",
@@ -159,7 +123,7 @@ Test(experiment_harness, a_run_over_its_memory_limit_keeps_its_timeline)
 	          "%s", o.err);
 	cr_assert_eq(csv.nrows, 1);
 	cr_assert_str_eq(csv_get(&csv, 0, "variant"), "pagever");
-	cr_assert_eq(number(&csv, 0, "retained_limit_bytes"), 4194304);
+	cr_assert_eq(csv_number(&csv, 0, "retained_limit_bytes"), 4194304);
 	csv_free(&csv);
 	csv_read(timeline, &csv);
 	int pagever_slots = 0, rcucow_slots = 0;
@@ -170,7 +134,7 @@ Test(experiment_harness, a_run_over_its_memory_limit_keeps_its_timeline)
 			pagever_slots++;
 		else if (strcmp(v, "rcucow") == 0) {
 			rcucow_slots++;
-			rcucow_last = number(&csv, r, "retained_bytes");
+			rcucow_last = csv_number(&csv, r, "retained_bytes");
 		}
 	}
 	cr_assert_eq(pagever_slots, 20);
@@ -189,21 +153,21 @@ Test(experiment_harness, a_run_over_its_memory_limit_keeps_its_timeline)
 Test(experiment_harness, the_wall_scan_rate_is_bytes_over_the_window)
 {
 	struct csv csv;
-	run_csv(&csv, 0, (const char *[]){"-v", "rwlock", "-w", "0", "-r", "2",
+	cli_run_csv(&csv, 0, (const char *[]){"-v", "rwlock", "-w", "0", "-r", "2",
 	                                   "-p", "256", "--scan-work", "sum",
 	                                   "--read-pause", "5", "-d", "0.5",
 	                                   "--warmup", "0", NULL});
-	double bytes = number(&csv, 0, "reads") * number(&csv, 0, "scan_pages") *
-	               number(&csv, 0, "page_size");
+	double bytes = csv_number(&csv, 0, "reads") * csv_number(&csv, 0, "scan_pages") *
+	               csv_number(&csv, 0, "page_size");
 	cr_assert_gt(bytes, 0);
-	double want = bytes / number(&csv, 0, "duration_s") / 1e9;
-	double wall = number(&csv, 0, "scan_gbps_wall");
+	double want = bytes / csv_number(&csv, 0, "duration_s") / 1e9;
+	double wall = csv_number(&csv, 0, "scan_gbps_wall");
 	cr_assert(wall > want * 0.999 - 1e-4 && wall < want * 1.001 + 1e-4,
 	          "scan_gbps_wall %g, want %g", wall, want);
-	cr_assert_lt(wall, number(&csv, 0, "scan_gbps"));
+	cr_assert_lt(wall, csv_number(&csv, 0, "scan_gbps"));
 	csv_free(&csv);
 	/* No read completed: empty, as the other read figures. */
-	run_csv(&csv, 0, (const char *[]){"-v", "rwlock", "-w", "0", "-r", "1",
+	cli_run_csv(&csv, 0, (const char *[]){"-v", "rwlock", "-w", "0", "-r", "1",
 	                                   "-p", "64", "--read-pause", "5000",
 	                                   "-d", "0.2", "--warmup", "0", NULL});
 	cr_assert_str_eq(csv_get(&csv, 0, "scan_gbps_wall"), "");

@@ -23,6 +23,7 @@ variants="schemes,floor,-rwlock,-seqlock,-fullcopy,-forkcow"
 resource_errors=record
 points="120"
 quick_points="3"
+# forgotten-closed.sh sets forgotten_write_rate=0 before it reads this.
 point_args() {
-  echo "-r 1 --reads 1 --read-pause $(( ($1 + 10) * 1000 )) --lr-publish try --write-rate 5000 --warmup 0.5 --drain 2 --retained-limit $(( 4 << 30 )) -d $1"
+  echo "-r 1 --reads 1 --read-pause $(( ($1 + 10) * 1000 )) --lr-publish try --write-rate ${forgotten_write_rate:-5000} --warmup 0.5 --drain 2 --retained-limit $(( 4 << 30 )) -d $1"
 }
