@@ -80,7 +80,7 @@ Test(experiment_harness, staggered_readers_hold_distinct_snapshots)
 	cli_run_csv(&csv, 0, stagger_args("0.3"));
 	cr_assert_eq(csv_number(&csv, 0, "read_stagger_s"), 0.3);
 	cr_assert_eq(csv_number(&csv, 0, "retained_min_peak_bytes"), 6 * 4096.0);
-	/* pagever keeps no more than those versions plus their headers. */
+	/* A strict scheme keeps at least what its open snapshots can see. */
 	cr_assert_geq(csv_number(&csv, 0, "retained_visible_peak_bytes"), 6 * 4096.0);
 	csv_free(&csv);
 	cli_run_csv(&csv, 0, stagger_args("0"));
@@ -107,14 +107,14 @@ Test(experiment_harness, the_minimum_is_empty_unless_asked_and_needs_verify)
 
 /* A reader held open while rcucow keeps every version: past the limit its
  * run stops with a resource error (exit 3), its row is not written, and
- * the timeline keeps its series up to the slot it stopped in.  pagever,
- * writing a hot set of ten pages, stays far below the limit. */
+ * the timeline keeps its series up to the slot it stopped in.  rwlock,
+ * which keeps no version (its writer waits instead), runs to the end. */
 Test(experiment_harness, a_run_over_its_memory_limit_keeps_its_timeline)
 {
 	char *timeline = temp_path("limit");
 	struct csv csv;
 	struct outcome o = cli_run_csv(&csv, 3, (const char *[]){
-		"-v", "pagever,rcucow", "-p", "1024", "--hot", "1%", "-k", "2",
+		"-v", "rwlock,rcucow", "-p", "1024", "--hot", "1%", "-k", "2",
 		"-r", "1", "--reads", "1", "--read-pause", "10000",
 		"--write-rate", "1000", "--warmup", "0", "-d", "2",
 		"--drain", "0.5", "--retained-limit", "4194304",
@@ -122,22 +122,22 @@ Test(experiment_harness, a_run_over_its_memory_limit_keeps_its_timeline)
 	cr_assert(strstr(o.err, "rcucow") && strstr(o.err, "--retained-limit"),
 	          "%s", o.err);
 	cr_assert_eq(csv.nrows, 1);
-	cr_assert_str_eq(csv_get(&csv, 0, "variant"), "pagever");
+	cr_assert_str_eq(csv_get(&csv, 0, "variant"), "rwlock");
 	cr_assert_eq(csv_number(&csv, 0, "retained_limit_bytes"), 4194304);
 	csv_free(&csv);
 	csv_read(timeline, &csv);
-	int pagever_slots = 0, rcucow_slots = 0;
+	int rwlock_slots = 0, rcucow_slots = 0;
 	double rcucow_last = 0;
 	for (int r = 0; r < csv.nrows; r++) {
 		const char *v = csv_get(&csv, r, "variant");
-		if (strcmp(v, "pagever") == 0)
-			pagever_slots++;
+		if (strcmp(v, "rwlock") == 0)
+			rwlock_slots++;
 		else if (strcmp(v, "rcucow") == 0) {
 			rcucow_slots++;
 			rcucow_last = csv_number(&csv, r, "retained_bytes");
 		}
 	}
-	cr_assert_eq(pagever_slots, 20);
+	cr_assert_eq(rwlock_slots, 20);
 	cr_assert(rcucow_slots >= 1 && rcucow_slots < 20,
 	          "rcucow has %d slots", rcucow_slots);
 	cr_assert_gt(rcucow_last, 4194304.0,
