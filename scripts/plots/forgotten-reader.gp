@@ -13,8 +13,9 @@
 # ended_open, ended_closed), ends (forgotten.py's CSV of the points where
 # a series ended: panel,t_s,value,variant) and rates (its CSV of the
 # closed loop's commits per whole second: variant,t_s,commits_per_s).
-tall = 1
+# Two panels, each with a key of up to ten lines below it.
 wide = 1
+height = 1300
 load "scripts/plots/style.gp"
 load fragment
 ftitle(kind, v) = exists(sprintf("%s_title_%d", kind, lidx(v))) ? value(sprintf("%s_title_%d", kind, lidx(v))) : v
@@ -22,7 +23,7 @@ fo = csv("forgotten-reader")
 set multiplot layout 2, 1 title "A forgotten reader: one read open for the whole run"
 set lmargin 12
 set rmargin 4
-set key below vertical Left reverse noenhanced samplen 2 maxrows 4 width -2 font ",9"
+set key below vertical Left reverse noenhanced samplen 2 maxrows 5 width -2 font ",9"
 set logscale y
 set format y "10^{%L}"
 set xrange [0:*]
@@ -42,6 +43,7 @@ plot for [v in vlist] fo using (is(v) ? column("t_s") : NaN):(column("retained_b
      modelexp(x) with lines dt 3 lw 1.5 lc rgb "#444444" title "uniform writes: N(1 - e^{-λkT/N}) pages"
 
 set title "commits per second with a closed-loop writer (--write-rate 0); a second with no commit is drawn at 1"
+set key maxrows 10
 set ylabel "commits/s"
 set yrange [0.7:*]
 set ytics ("0" 1, "10" 10, "10^{2}" 100, "10^{3}" 1000, "10^{4}" 10000, "10^{5}" 100000, "10^{6}" 1000000)

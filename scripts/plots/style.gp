@@ -9,11 +9,12 @@
 #   vlist    the variants to draw, space separated, in the order of the CSV
 #   wide     1 for a figure of two panels side by side, 0 otherwise
 #   tall     1 for three stacked panels (the timeline)
+#   height   the figure's height in pixels, where neither suits it
 
 if (!exists("wide")) wide = 0
 if (!exists("tall")) tall = 0
 w = wide ? 1200 : 700
-h = tall ? 900 : 480
+h = exists("height") ? height : (tall ? 900 : 480)
 if (fmt eq "png") {
     set terminal pngcairo enhanced size w, h font "Sans,11" linewidth 1.5
 } else {
