@@ -44,6 +44,8 @@ void cli_usage(FILE *out)
 "                         (default 0: from the start, warm-up included)\n"
 "      --reads N          reads per reader, then it stops; 0 = no limit\n"
 "                         (default 0)\n"
+"      --read-stagger S   reader i begins i x S seconds after the readers'\n"
+"                         start, so that their snapshots differ (default 0)\n"
 "  -w, --writers N        writer threads                   (default 1)\n"
 "  -k, --write-pages K    pages per transaction, >= 2      (default 4)\n"
 "      --write-rate HZ    target commits/s, 0 = unbounded  (default 1000)\n"
@@ -51,6 +53,11 @@ void cli_usage(FILE *out)
 "      --lr-publish M     block | try (leftright only)     (default block)\n"
 "      --pv-home on|off   pagever moves rewritten pages home (default on;\n"
 "                         off: the ablation of that locality layer)\n"
+"      --retained-min     compute retained_min_peak_bytes, the least any scheme\n"
+"                         must retain for the live snapshots, from the\n"
+"                         oracle's log every 100 ms (needs --scan-work verify)\n"
+"      --retained-limit B a resource error (exit 3) once a variant retains\n"
+"                         more than B bytes (default 0: no limit)\n"
 "      --pin              writer and readers on CPUs of their own, if there\n"
 "                         are enough (default off)\n"
 "      --seed N           (default 1)\n"
@@ -63,7 +70,8 @@ void cli_usage(FILE *out)
 "      --hgrm DIR         DIR/VARIANT.commit.hgrm and DIR/VARIANT.read.hgrm:\n"
 "                         HdrHistogram percentile distributions in us\n"
 "      --calibrate        time a plain C loop summing an array of the database's\n"
-"                         size (the reference for --scan-work sum) and exit\n"
+"                         size (the reference for --scan-work sum) and a\n"
+"                         memcpy of it (the copy model's bandwidth) and exit\n"
 "  -q, --quiet            no progress line and no table\n"
 "  -h, --help / --version\n"
 "Each variant runs in a process of its own.\n"
@@ -164,6 +172,7 @@ enum {
 	OPT_WRITE_RATE, OPT_HOT, OPT_LR_PUBLISH, OPT_PV_HOME, OPT_SEED, OPT_JSON,
 	OPT_TIMELINE, OPT_VERSION, OPT_CALIBRATE, OPT_READ_START, OPT_READS,
 	OPT_DRAIN, OPT_PIN, OPT_PERCENTILES, OPT_HGRM, OPT_COLUMNS,
+	OPT_READ_STAGGER, OPT_RETAINED_MIN, OPT_RETAINED_LIMIT,
 };
 
 static const struct option options[] = {
@@ -184,6 +193,9 @@ static const struct option options[] = {
 	{"read-pause", required_argument, NULL, OPT_READ_PAUSE},
 	{"read-start", required_argument, NULL, OPT_READ_START},
 	{"reads", required_argument, NULL, OPT_READS},
+	{"read-stagger", required_argument, NULL, OPT_READ_STAGGER},
+	{"retained-min", no_argument, NULL, OPT_RETAINED_MIN},
+	{"retained-limit", required_argument, NULL, OPT_RETAINED_LIMIT},
 	{"writers", required_argument, NULL, 'w'},
 	{"write-pages", required_argument, NULL, 'k'},
 	{"write-rate", required_argument, NULL, OPT_WRITE_RATE},
@@ -271,6 +283,13 @@ static int parse_run_option(int opt, const char *flag, const char *arg,
 		                    "seconds >= 0 (decimals ok)", &run->read_start_s);
 	case OPT_READS:
 		return parse_u64(flag, arg, 0, UINT64_MAX, &run->reads_per_reader);
+	case OPT_READ_STAGGER:
+		return parse_double(flag, arg, 0, false, 1e7,
+		                    "seconds >= 0 (decimals ok)",
+		                    &run->read_stagger_s);
+	case OPT_RETAINED_LIMIT:
+		return parse_u64(flag, arg, 0, UINT64_MAX,
+		                 &run->retained_limit_bytes);
 	case 'k':
 		return parse_unsigned(flag, arg, 2, 1024, &run->write_pages);
 	case OPT_WRITE_RATE:
@@ -318,6 +337,9 @@ static int parse_mode_option(int opt, const char *flag, const char *arg,
 		return 0;
 	case OPT_PIN:
 		run->pin = true;
+		return 0;
+	case OPT_RETAINED_MIN:
+		run->retained_min = true;
 		return 0;
 	case OPT_PERCENTILES:
 		return parse_percentiles(flag, arg, cli);
@@ -406,6 +428,12 @@ static int finish_run_config(struct cli *cli, const struct parse_state *state)
 	    !cli->columns) {
 		fprintf(stderr, "snapbench: --readers and --writers are both 0: "
 		        "nothing to measure\n");
+		return SB_EUSAGE;
+	}
+	if (run->retained_min && run->scan_work != SCAN_VERIFY) {
+		fprintf(stderr, "snapbench: --retained-min: needs --scan-work "
+		        "verify (the minimum is computed from the oracle's log, "
+		        "which only verify keeps)\n");
 		return SB_EUSAGE;
 	}
 	if (!state->drain_given)

@@ -101,6 +101,12 @@ COLUMN_FN(col_schema, u64(RESULT_SCHEMA))
 COLUMN_FN(col_writer_trims, u64(r->writer_trims))
 COLUMN_FN(col_pv_home, text(c->move_home ? "on" : "off"))
 COLUMN_FN(col_drain_s, f64(c->drain_s))
+COLUMN_FN(col_read_stagger_s, f64(c->read_stagger_s))
+COLUMN_FN(col_retained_limit_bytes, u64(c->retained_limit_bytes))
+COLUMN_FN(col_retained_min_peak_bytes, c->retained_min
+          ? u64(r->retained_min_pages_peak * c->page_size) : empty)
+COLUMN_FN(col_scan_gbps_wall, read_figure(row,
+          f64((double)r->scan_bytes / c->duration_s / 1e9)))
 
 static struct cell col_write_percentile(const struct column *column,
                                         const struct row *row)
@@ -168,6 +174,10 @@ static const struct column fixed_columns[] = {
 	{"writer_trims", "-", NULL, "times a writer trimmed history itself because the background trimmer fell behind" COUNTER, NULL, NULL, false, 0, col_writer_trims},
 	{"pv_home", "-", NULL, "pagever moves rewritten pages home: on or off (--pv-home)", NULL, NULL, false, 0, col_pv_home},
 	{"drain_s", "s", NULL, "the drain's limit after the window (--drain)", "%g", NULL, false, 0, col_drain_s},
+	{"read_stagger_s", "s", NULL, "reader i began i x read_stagger_s after the readers' start (--read-stagger)", "%g", NULL, false, 0, col_read_stagger_s},
+	{"retained_limit_bytes", "bytes", NULL, "a run stops with a resource error once its variant retains more than this; 0 = no limit (--retained-limit)", NULL, NULL, false, 0, col_retained_limit_bytes},
+	{"retained_min_peak_bytes", "bytes", NULL, "peak over 100-ms samples of the least any scheme must retain for the snapshots open then: the distinct (page, version) pairs some open snapshot can see that are no longer the page's current version, x page_size (page contents only, no headers); from the oracle's log with --retained-min, else empty", NULL, NULL, false, 0, col_retained_min_peak_bytes},
+	{"scan_gbps_wall", "GB/s", NULL, "bytes of the reads counted in reads, all readers together, / the window (duration_s), 1e9 bytes/s: the aggregate scan rate over wall time, pauses included; empty without reads", "%.4f", NULL, false, 0, col_scan_gbps_wall},
 };
 
 void percentile_column_name(double percentile, char *buf, size_t len)

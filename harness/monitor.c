@@ -1,9 +1,12 @@
 /*
  * monitor.c — the run's monitor thread and its timeline: every 10 ms it
  * samples the process's RSS and the variant's retained memory (their peaks,
- * and the highest sample of each 100-ms slot of the window) and draws the
- * progress line; after the run the writers' and readers' per-slot series
- * are summed into the timeline (run_internal.h).
+ * and the highest sample of each 100-ms slot of the window), stops the run
+ * once the variant retains more than --retained-limit, and draws the
+ * progress line; every 100 ms, with --retained-min, it computes the least
+ * a scheme must retain for the live snapshots (retained_min.h); after the
+ * run the writers' and readers' per-slot series are summed into the
+ * timeline (run_internal.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +16,9 @@
 #include "sysinfo.h"
 
 #define MONITOR_PERIOD_NS 10000000u
+/* The minimum's cost grows with the commits since the oldest live
+ * snapshot (retained_min.h), so it is sampled ten times less often. */
+#define RETAINED_MIN_PERIOD_NS 100000000u
 #define PROGRESS_PERIOD_NS 500000000u
 
 uint64_t timeline_slot_count(double duration_s)
@@ -84,6 +90,13 @@ static void monitor_sample(struct run_shared *run, uint64_t now)
 		run->retained_peak = stats.retained_bytes;
 	if (stats.retained_visible_bytes > run->retained_visible_peak)
 		run->retained_visible_peak = stats.retained_visible_bytes;
+	uint64_t limit = run->config->retained_limit_bytes;
+	if (limit && stats.retained_bytes > limit)
+		run_fail(run, SB_ERESOURCE, "retained %.1f MiB, over "
+		         "--retained-limit (%.1f MiB), %.1f s into the window",
+		         (double)stats.retained_bytes / 1048576.0,
+		         (double)limit / 1048576.0,
+		         ((double)now - (double)run->measure_start) / 1e9);
 	if (!run->timeline || now < run->measure_start || now >= run->measure_end)
 		return;
 	struct timeline_slot *slot = &run->timeline[slot_of(run, now)];
@@ -93,6 +106,30 @@ static void monitor_sample(struct run_shared *run, uint64_t now)
 		slot->retained_visible_bytes = stats.retained_visible_bytes;
 	if (rss > slot->rss_bytes)
 		slot->rss_bytes = rss;
+}
+
+/* The minimum for the snapshots open now (retained_min.h), and its peak. */
+static void retained_min_sample(struct run_shared *run)
+{
+	unsigned open = 0;
+	for (unsigned i = 0; i < run->config->readers; i++) {
+		/* Relaxed: a sample (see workload_read). */
+		uint64_t slot = atomic_load_explicit(&run->live_snapshots[i],
+		                                     memory_order_relaxed);
+		if (slot)
+			run->snapshot_sample[open++] = slot - 1;
+	}
+	/* The commits written and logged: completed (acquire) never passes
+	 * logged with the writers' log-then-commit order, but take the
+	 * lesser so that every entry read is whole. */
+	uint64_t now = oracle_completed(&run->oracle);
+	uint64_t logged = oracle_logged(&run->oracle);
+	if (logged < now)
+		now = logged;
+	uint64_t pages = retained_min_pages(&run->retained_min, &run->oracle,
+	                                    run->snapshot_sample, open, now);
+	if (pages > run->retained_min_peak)
+		run->retained_min_peak = pages;
 }
 
 static void progress_line(struct run_shared *run, uint64_t now)
@@ -114,12 +151,17 @@ static void *monitor_main(void *argp)
 {
 	struct run_shared *run = argp;
 	uint64_t next_progress = run->t_start + PROGRESS_PERIOD_NS;
+	uint64_t next_minimum = 0;
 	for (;;) {
 		/* Acquire: pairs with monitor_stop_and_join's release. */
 		bool last = atomic_load_explicit(&run->monitor_stop,
 		                                 memory_order_acquire);
 		uint64_t now = sb_now_ns();
 		monitor_sample(run, now);
+		if (run->live_snapshots && now >= next_minimum) {
+			next_minimum = now + RETAINED_MIN_PERIOD_NS;
+			retained_min_sample(run);
+		}
 		if (run->config->progress && now >= next_progress) {
 			next_progress += PROGRESS_PERIOD_NS;
 			progress_line(run, now);

@@ -119,6 +119,11 @@ void workload_read(const struct sb_variant *variant, sb_snap *snap, void *argp,
 	struct read_result *res = result;
 	memset(res, 0, sizeof *res);
 	res->snapshot = variant->snapshot_commit(snap);
+	/* Relaxed: the monitor only samples the number (retained_min.h); the
+	 * log it reads with it is ordered by the oracle's own release. */
+	if (arg->live_snapshot)
+		atomic_store_explicit(arg->live_snapshot, res->snapshot + 1,
+		                      memory_order_relaxed);
 	struct read_check check;
 	oracle_read_begin(&check, res->snapshot, arg->start, arg->count,
 	                  arg->stamps);
@@ -129,4 +134,7 @@ void workload_read(const struct sb_variant *variant, sb_snap *snap, void *argp,
 	scan_range(variant, snap, arg, &check, half, arg->count, res);
 	if (arg->work == SCAN_VERIFY)
 		oracle_read_end(arg->oracle, &check, &res->violations);
+	/* Relaxed: as above. */
+	if (arg->live_snapshot)
+		atomic_store_explicit(arg->live_snapshot, 0, memory_order_relaxed);
 }

@@ -59,6 +59,10 @@ struct read_arg {
 	uint64_t pause_ns;
 	const _Atomic bool *stop;   /* ends a pause early; may be NULL */
 	uint64_t *stamps;           /* count entries, for verify */
+	/* Where the read shows its snapshot while it is open (commit + 1;
+	 * 0 when no read is open), for --retained-min; may be NULL.  In a
+	 * shared mapping: a read may run in a forked child. */
+	_Atomic uint64_t *live_snapshot;
 };
 
 /* The sb_read_fn every reader runs: scans [start, start+count) with the

@@ -107,6 +107,11 @@ static const uint32_t *log_pages(struct oracle *o, uint64_t commit)
 	return chunk + (commit % LOG_CHUNK_COMMITS) * o->write_pages;
 }
 
+const uint32_t *oracle_commit_pages(struct oracle *o, uint64_t commit)
+{
+	return log_pages(o, commit);
+}
+
 static _Atomic uint64_t *log_next(struct oracle *o, uint64_t commit)
 {
 	/* Acquire: as in log_pages. */

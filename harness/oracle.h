@@ -116,6 +116,18 @@ static inline uint64_t oracle_completed(struct oracle *o)
 	return atomic_load_explicit(&o->completed, memory_order_acquire);
 }
 
+/* The commits whose log entries are whole: 1..oracle_logged (acquire:
+ * pairs with oracle_txn_log's release, so oracle_commit_pages may read
+ * them).  0 when the log is not kept. */
+static inline uint64_t oracle_logged(struct oracle *o)
+{
+	return atomic_load_explicit(&o->logged, memory_order_acquire);
+}
+
+/* The write_pages page numbers commit `commit` wrote, 1 <= commit <=
+ * oracle_logged(o); with keep_log only. */
+const uint32_t *oracle_commit_pages(struct oracle *o, uint64_t commit);
+
 /* ---- reader side ---- */
 
 struct read_check {

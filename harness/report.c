@@ -386,7 +386,8 @@ static void json_config(FILE *out, const struct run_config *c)
 	        "\"reads_per_reader\": %llu, \"writers\": %u, \"write_pages\": %u, "
 	        "\"write_rate\": %g, \"hot_pct\": %g, \"hot_pages\": %llu, "
 	        "\"lr_publish\": \"%s\", \"pv_home\": \"%s\", \"pin\": %s, "
-	        "\"seed\": %llu},\n",
+	        "\"seed\": %llu, \"read_stagger_s\": %g, "
+	        "\"retained_min\": %s, \"retained_limit_bytes\": %llu},\n",
 	        (unsigned long long)c->pages, c->page_size, c->duration_s,
 	        c->warmup_s, c->drain_s, c->readers,
 	        (unsigned long long)c->scan_pages, scan_work_names[c->scan_work],
@@ -395,7 +396,9 @@ static void json_config(FILE *out, const struct run_config *c)
 	        c->write_pages, c->write_rate, c->hot_pct,
 	        (unsigned long long)c->hot_pages, publish_names[c->publish],
 	        c->move_home ? "on" : "off", c->pin ? "true" : "false",
-	        (unsigned long long)c->seed);
+	        (unsigned long long)c->seed, c->read_stagger_s,
+	        c->retained_min ? "true" : "false",
+	        (unsigned long long)c->retained_limit_bytes);
 }
 
 /* The CPUs the threads ran on: with --pin, writer i on the i-th CPU this

@@ -42,6 +42,7 @@ void run_fail(struct run_shared *run, int status, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(run->error_msg, sizeof run->error_msg, fmt, ap);
 		va_end(ap);
+		run->failed_at_ns = sb_now_ns();
 	}
 	/* Release: pairs with the acquire loads of `stop`. */
 	atomic_store_explicit(run->stop, true, memory_order_release);
@@ -260,6 +261,8 @@ static void reader_loop(struct reader_state *r)
 		.pause_ns = (uint64_t)(config->read_pause_ms * 1e6),
 		.stop = run->stop,
 		.stamps = r->stamps,
+		.live_snapshot = run->live_snapshots
+			? &run->live_snapshots[r->index] : NULL,
 	};
 	bool strict = sb_variant_strict(run->variant, config->publish);
 	for (uint64_t done = 0; !run_stopping(run); done++) {
@@ -294,12 +297,16 @@ static void *reader_main(void *argp)
 	struct reader_state *r = argp;
 	struct run_shared *run = r->run;
 	if (thread_start(run, r->cpu)) {
-		/* A late start (--read-start); a stop ends the wait.  With 0
+		/* A late start (--read-start), and reader i a further i x
+		 * --read-stagger after it; a stop ends the wait.  With neither
 		 * the readers read from the gate on, through the warm-up. */
-		if (run->config->read_start_s > 0)
-			sleep_unless_stopped(run->measure_start +
-			                     (uint64_t)(run->config->read_start_s * 1e9),
-			                     run->stop);
+		const struct run_config *config = run->config;
+		uint64_t start = config->read_start_s > 0
+			? run->measure_start + (uint64_t)(config->read_start_s * 1e9)
+			: run->gate_ns;
+		start += (uint64_t)(r->index * config->read_stagger_s * 1e9);
+		if (start > run->gate_ns)
+			sleep_unless_stopped(start, run->stop);
 		reader_loop(r);
 	}
 	sb_thread_exit(run->variant, run->db);
@@ -325,6 +332,24 @@ static void free_threads(struct run_shared *run)
 	free(run->readers);
 	run->writers = NULL;
 	run->readers = NULL;
+}
+
+/* --retained-min: the readers' snapshot slots (shared, see read_arg) and
+ * the monitor's state.  SB_OK or SB_ERESOURCE. */
+static int init_retained_min(struct run_shared *run)
+{
+	const struct run_config *config = run->config;
+	unsigned readers = config->readers ? config->readers : 1;
+	void *slots = mmap(NULL, readers * sizeof *run->live_snapshots,
+	                   PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+	                   -1, 0);
+	if (slots == MAP_FAILED)
+		return SB_ERESOURCE;
+	run->live_snapshots = slots; /* zero: no read open */
+	run->snapshot_sample = calloc(readers, sizeof *run->snapshot_sample);
+	if (!run->snapshot_sample)
+		return SB_ERESOURCE;
+	return retained_min_init(&run->retained_min, config->pages, readers);
 }
 
 /* With --pin and a CPU for each thread: writer i on the i-th CPU this
@@ -402,6 +427,12 @@ static void run_teardown(struct run_shared *run)
 {
 	free_threads(run);
 	free(run->timeline);
+	if (run->live_snapshots)
+		munmap(run->live_snapshots, (run->config->readers
+		                             ? run->config->readers : 1) *
+		       sizeof *run->live_snapshots);
+	free(run->snapshot_sample);
+	retained_min_destroy(&run->retained_min);
 	if (run->db)
 		run->variant->close(run->db);
 	oracle_destroy(&run->oracle);
@@ -454,6 +485,16 @@ static int run_open(const struct sb_variant *variant,
 		status = SB_ERESOURCE;
 		snprintf(err, errlen, "cannot allocate the threads' state");
 	}
+	if (status == SB_OK && config->retained_min && !keep_log &&
+	    config->readers > 0) {
+		status = SB_EUSAGE;
+		snprintf(err, errlen, "--retained-min needs --scan-work verify: "
+		         "the minimum is computed from the oracle's log");
+	} else if (status == SB_OK && config->retained_min &&
+	           init_retained_min(run) != SB_OK) {
+		status = SB_ERESOURCE;
+		snprintf(err, errlen, "--retained-min: cannot allocate its state");
+	}
 	if (status != SB_OK) {
 		run_teardown(run);
 		return status;
@@ -469,7 +510,8 @@ static void set_schedule(struct run_shared *run)
 {
 	const struct run_config *config = run->config;
 	bool calibrating = config->writers > 0 && config->write_rate > 0;
-	run->t_start = sb_now_ns() + (calibrating ? PROLOGUE_NS : 0);
+	run->gate_ns = sb_now_ns();
+	run->t_start = run->gate_ns + (calibrating ? PROLOGUE_NS : 0);
 	run->measure_start = run->t_start + (uint64_t)(config->warmup_s * 1e9);
 	run->measure_end = run->measure_start +
 	                   (uint64_t)(config->duration_s * 1e9);
@@ -584,6 +626,7 @@ static void collect_counters(struct run_shared *run, struct run_result *result)
 	result->retained_visible_peak_bytes =
 		now.retained_visible_peak_bytes > run->retained_visible_peak
 		? now.retained_visible_peak_bytes : run->retained_visible_peak;
+	result->retained_min_pages_peak = run->retained_min_peak;
 	result->rss_end_bytes = process_rss_bytes();
 	result->rss_peak_bytes = run->rss_peak > result->rss_end_bytes
 		? run->rss_peak : result->rss_end_bytes;
@@ -657,6 +700,12 @@ static int run_collect(struct run_shared *run, struct run_result *result,
 	timeline_merge(run);
 	result->timeline = run->timeline;
 	result->timeline_slots = run->timeline ? run->slots : 0;
+	if (run_failed(run) && run->timeline) {
+		/* The series ends with the slot the run failed in: what
+		 * follows it was not measured. */
+		result->timeline_slots = run->failed_at_ns < run->measure_start
+			? 0 : slot_of(run, run->failed_at_ns) + 1;
+	}
 	run->timeline = NULL;
 	violations_print(stderr, variant->name, &result->violations);
 	int status = atomic_load_explicit(&run->error, memory_order_acquire);

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "retained_min.h"
 #include "workload.h"
 
 struct run_shared;
@@ -60,6 +61,7 @@ struct run_shared {
 	pthread_cond_t gate_changed;
 	unsigned ready;
 	bool go;
+	uint64_t gate_ns;             /* when `go` was set */
 	uint64_t t_start, measure_start, measure_end, drain_end;
 
 	/* Readers finish, writers stop.  In a shared mapping, so that a read
@@ -69,6 +71,7 @@ struct run_shared {
 	_Atomic bool monitor_stop;
 	_Atomic int error;            /* first error's status, 0 = none */
 	char error_msg[256];          /* written by the thread that set error */
+	uint64_t failed_at_ns;        /* when, written by that thread too */
 	_Atomic uint64_t reads_done;  /* for the progress line */
 	_Atomic uint64_t commits_done;
 
@@ -83,6 +86,13 @@ struct run_shared {
 	uint64_t retained_peak;
 	uint64_t retained_visible_peak;
 	struct timeline_slot *timeline;
+
+	/* --retained-min: each reader's open snapshot (commit + 1, 0 = none;
+	 * a shared mapping, see read_arg), and the monitor's computation. */
+	_Atomic uint64_t *live_snapshots;
+	struct retained_min retained_min;
+	uint64_t *snapshot_sample;    /* the monitor's scratch, readers long */
+	uint64_t retained_min_peak;   /* pages */
 };
 
 /* Sets the run's error (the first one wins) and stops it. */

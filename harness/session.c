@@ -43,27 +43,31 @@ static int write_hgrm(const char *dir, const struct row *rows, size_t count,
 	return status;
 }
 
-/* The table and the files written whole; the first error's status. */
+/* The table and the files written whole; the first error's status.  The
+ * timeline also has the series of variants that failed (timeline_rows,
+ * timeline_count: every run that sent one back, in run order). */
 static int write_outputs(const struct cli *cli, const struct column_set *columns,
                          const struct machine_info *machine,
-                         const struct row *rows, size_t count)
+                         const struct row *rows, size_t count,
+                         const struct row *timeline_rows,
+                         size_t timeline_count)
 {
 	if (!cli->quiet && count > 0)
 		columns_table(columns, rows, count, stdout);
-	if (count == 0)
-		return SB_OK;
 	char err[512];
 	int first = SB_OK, status;
+	if (cli->timeline_path && timeline_count > 0 &&
+	    (status = report_timeline(cli->timeline_path, timeline_rows,
+	                              timeline_count, err, sizeof err)) != SB_OK) {
+		fprintf(stderr, "snapbench: --timeline: %s\n", err);
+		first = status;
+	}
+	if (count == 0)
+		return first;
 	if (cli->json_path &&
 	    (status = report_json(cli->json_path, columns, machine, rows, count,
 	                          err, sizeof err)) != SB_OK) {
 		fprintf(stderr, "snapbench: --json: %s\n", err);
-		first = first ? first : status;
-	}
-	if (cli->timeline_path &&
-	    (status = report_timeline(cli->timeline_path, rows, count, err,
-	                              sizeof err)) != SB_OK) {
-		fprintf(stderr, "snapbench: --timeline: %s\n", err);
 		first = first ? first : status;
 	}
 	if (cli->hgrm_dir &&
@@ -83,16 +87,21 @@ int session_run(const struct cli *cli, const struct column_set *columns,
 	struct run_result *results = calloc(count ? count : 1, sizeof *results);
 	struct run_meta *metas = calloc(count ? count : 1, sizeof *metas);
 	struct row *rows = calloc(count ? count : 1, sizeof *rows);
-	if (!results || !metas || !rows) {
+	struct row *timeline_rows = calloc(count ? count : 1,
+	                                   sizeof *timeline_rows);
+	if (!results || !metas || !rows || !timeline_rows) {
 		fprintf(stderr, "snapbench: out of memory\n");
 		free(results);
 		free(metas);
 		free(rows);
+		free(timeline_rows);
 		return SB_ERESOURCE;
 	}
 	bool violated = false;
 	int first_error = SB_OK;
-	unsigned done = 0;
+	/* results[0..done) ran; results[count - 1 - j] for j < failed are
+	 * runs that failed but sent back the series that led up to it. */
+	unsigned done = 0, failed = 0, in_timeline = 0;
 	for (unsigned i = 0; i < count; i++) {
 		struct run_result *result = &results[done];
 		char err[512] = "";
@@ -101,12 +110,24 @@ int session_run(const struct cli *cli, const struct column_set *columns,
 		violated |= violations_total(&result->violations) > 0;
 		if (status != SB_OK) {
 			fprintf(stderr, "snapbench: %s: %s\n", variants[i]->name, err);
-			run_result_free(result);
 			first_error = first_error ? first_error : status;
+			if (!result->timeline_slots) {
+				run_result_free(result);
+				continue;
+			}
+			/* Its timeline is kept, ending where it failed. */
+			struct run_result *kept = &results[count - 1 - failed++];
+			if (kept != result) { /* the same slot on the last run */
+				*kept = *result;
+				memset(result, 0, sizeof *result);
+			}
+			timeline_rows[in_timeline++] =
+				(struct row){&cli->run, kept, NULL};
 			continue;
 		}
 		run_meta_collect(&metas[done]);
 		rows[done] = (struct row){&cli->run, result, &metas[done]};
+		timeline_rows[in_timeline++] = rows[done];
 		done++;
 		if (cli->csv_path &&
 		    (status = report_csv_append(cli->csv_path, columns,
@@ -117,12 +138,16 @@ int session_run(const struct cli *cli, const struct column_set *columns,
 			break;
 		}
 	}
-	int status = write_outputs(cli, columns, &machine, rows, done);
+	int status = write_outputs(cli, columns, &machine, rows, done,
+	                           timeline_rows, in_timeline);
 	first_error = first_error ? first_error : status;
 	for (unsigned i = 0; i < done; i++)
 		run_result_free(&results[i]);
+	for (unsigned j = 0; j < failed; j++)
+		run_result_free(&results[count - 1 - j]);
 	free(results);
 	free(metas);
 	free(rows);
+	free(timeline_rows);
 	return violated ? 1 : first_error;
 }

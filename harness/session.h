@@ -2,7 +2,9 @@
  * session.h — one invocation's runs: each chosen variant in a process of
  * its own (isolate.h), one after another; each row appended to the CSV as
  * soon as its variant is done; then the table, the JSON, the timeline and
- * the hgrm files for the variants that ran.
+ * the hgrm files for the variants that ran.  A variant that failed has no
+ * row, but the timeline keeps its series up to the slot it failed in (a
+ * run stopped by --retained-limit, an engine whose file filled).
  */
 #ifndef SNAPBENCH_SESSION_H
 #define SNAPBENCH_SESSION_H

@@ -9,7 +9,9 @@
  *
  *   gate       every thread has entered the variant; readers whose
  *              --read-start is 0 begin reading, writers calibrate their
- *              spin with them running (the prologue, PROLOGUE_NS);
+ *              spin with them running (the prologue, PROLOGUE_NS); with
+ *              --read-stagger S, reader i begins i x S after the readers'
+ *              start (the gate, or --read-start into the window);
  *   t_start    the writers' open-loop schedule begins: the warm-up;
  *   window     [measure_start, measure_end): what the figures count;
  *   drain      after the window, readers go on as they were until every
@@ -42,6 +44,8 @@ struct run_config {
 	double read_start_s;      /* readers begin this far into the measured
 	                             time; 0 = at the gate, before the warm-up */
 	uint64_t reads_per_reader; /* then stop; 0 = read until the run ends */
+	double read_stagger_s;    /* reader i begins i x this after the
+	                             readers' start (--read-stagger) */
 	unsigned writers;
 	unsigned write_pages;     /* >= 2 */
 	double write_rate;        /* commits/s over all writers, 0 = unbounded */
@@ -53,6 +57,11 @@ struct run_config {
 	uint64_t seed;
 	bool progress;            /* a progress line on stderr */
 	bool timeline;            /* keep the per-100-ms series */
+	bool retained_min;        /* compute retained_min_peak_bytes from the
+	                             oracle's log (--retained-min; needs
+	                             scan_work verify) */
+	uint64_t retained_limit_bytes; /* a resource error once the variant
+	                             retains more; 0 = no limit */
 };
 
 #define TIMELINE_SLOT_NS 100000000ull
@@ -96,12 +105,15 @@ struct run_result {
 	uint64_t retained_peak_bytes;
 	uint64_t retained_end_bytes;
 	uint64_t retained_visible_peak_bytes;
+	uint64_t retained_min_pages_peak; /* see retained_min.h; with
+	                                     retained_min only */
 	uint64_t rss_peak_bytes;
 	uint64_t rss_end_bytes;
 	uint64_t rss_children_peak_bytes; /* filled by isolate.c, 0 in process */
 	struct violations violations;
 	struct timeline_slot *timeline; /* timeline_slots entries, or NULL */
-	uint64_t timeline_slots;
+	uint64_t timeline_slots;     /* a failed run's series ends with the
+	                                slot it failed in */
 };
 
 /* Runs `variant` under `config` in this process.  Returns 0 (the run

@@ -173,6 +173,39 @@ void csv_free(struct csv *csv)
 	csv->text = NULL;
 }
 
+struct outcome cli_run_csv(struct csv *csv, int want, const char *const *args)
+{
+	char *path = temp_path("csv");
+	const char *argv[64];
+	int n = 0;
+	while (args[n] && n < 60) {
+		argv[n] = args[n];
+		n++;
+	}
+	argv[n++] = "-o";
+	argv[n++] = path;
+	argv[n++] = "-q";
+	argv[n] = NULL;
+	struct outcome o = cli_runv(argv);
+	cr_assert_eq(o.status, want, "exit %d, not %d: %s", o.status, want,
+	             o.err);
+	memset(csv, 0, sizeof *csv);
+	if (access(path, F_OK) == 0)
+		csv_read(path, csv);
+	unlink(path);
+	free(path);
+	return o;
+}
+
+double csv_number(const struct csv *csv, int row, const char *column)
+{
+	const char *cell = csv_get(csv, row, column);
+	char *end;
+	double value = strtod(cell, &end);
+	cr_assert(*cell && !*end, "%s is '%s', not a number", column, cell);
+	return value;
+}
+
 const char *json_value(const char *text, const char *name, char *buf,
                        size_t len)
 {

@@ -54,6 +54,13 @@ int csv_column(const struct csv *csv, const char *column);
 const char *csv_get(const struct csv *csv, int row, const char *column);
 void csv_free(struct csv *csv);
 
+/* Runs snapbench with `args` (NULL-terminated, without argv[0]) plus
+ * -o FILE -q; asserts that it exits `want` and reads the CSV it wrote
+ * into csv (none written: no rows, no columns).  Free csv with csv_free. */
+struct outcome cli_run_csv(struct csv *csv, int want, const char *const *args);
+/* Row r's cell of `column` as a number; asserts that it is one. */
+double csv_number(const struct csv *csv, int row, const char *column);
+
 /* The text of `"name": ` 's value in the JSON `text` after `from` (a
  * number, null, or a quoted string with its quotes), copied into buf;
  * asserts that it is there. */

@@ -84,11 +84,16 @@ static bool stress_variant(const struct sb_variant *v, enum sb_publish publish,
 		full.hot_pages = 64;
 		full.write_rate = 20000;
 		ok &= clean_run(v, "1 writer, 2 full scans", &full);
-		/* Partial scans with a pause in the middle of each read. */
+		/* Partial scans with a pause in the middle of each read, the
+		 * second reader starting later (--read-stagger), while the
+		 * monitor computes the exact minimum from the oracle's log
+		 * (--retained-min) and reads the snapshots the readers show. */
 		struct run_config paused = base_config(seconds, 2, 1);
 		paused.publish = publish;
 		paused.scan_pages = 100;
 		paused.read_pause_ms = 5;
+		paused.read_stagger_s = 0.05;
+		paused.retained_min = true;
 		ok &= clean_run(v, "1 writer, 2 paused scans", &paused);
 	} else {
 		struct run_config readers = base_config(seconds / 3, 2, 0);

@@ -193,7 +193,8 @@ static const char *const contract_columns[] = {
 	"unfinished_commits", "verified", "steal_ms", "writer_spin_us",
 	"writer_late_p99_us", "pinned", "retained_visible_peak_bytes",
 	"rss_children_peak_bytes", "writer_allocs", "schema",
-	"writer_trims", "pv_home", "drain_s",
+	"writer_trims", "pv_home", "drain_s", "read_stagger_s",
+	"retained_limit_bytes", "retained_min_peak_bytes", "scan_gbps_wall",
 };
 
 Test(cli, csv_rows_carry_every_contract_column)

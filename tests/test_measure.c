@@ -14,50 +14,19 @@
 
 #include "cli_run.h"
 
-/* Runs snapbench with `args` plus -o FILE -q; asserts exit 0 and reads
- * the CSV. */
-static void run_csv(struct csv *csv, const char *const *args)
-{
-	char *path = temp_path("measure");
-	const char *argv[64];
-	int n = 0;
-	while (args[n] && n < 60) {
-		argv[n] = args[n];
-		n++;
-	}
-	argv[n++] = "-o";
-	argv[n++] = path;
-	argv[n++] = "-q";
-	argv[n] = NULL;
-	struct outcome o = cli_runv(argv);
-	cr_assert_eq(o.status, 0, "exit %d: %s", o.status, o.err);
-	csv_read(path, csv);
-	unlink(path);
-	free(path);
-}
-
-static double number(const struct csv *csv, int row, const char *column)
-{
-	const char *cell = csv_get(csv, row, column);
-	char *end;
-	double value = strtod(cell, &end);
-	cr_assert(*cell && !*end, "%s is '%s', not a number", column, cell);
-	return value;
-}
-
 /* rss_end_bytes carried what earlier variants left in one process:
  * seqlock after rcucow showed twice its own. */
 Test(measure, memory_figures_belong_to_their_variant)
 {
 	struct csv alone, after;
-	run_csv(&alone, (const char *[]){"-v", "seqlock", "-r", "1", "-d", "0.3",
+	cli_run_csv(&alone, 0, (const char *[]){"-v", "seqlock", "-r", "1", "-d", "0.3",
 	                                 "--warmup", "0", NULL});
-	run_csv(&after, (const char *[]){"-v", "rcucow,seqlock", "-r", "1", "-d",
+	cli_run_csv(&after, 0, (const char *[]){"-v", "rcucow,seqlock", "-r", "1", "-d",
 	                                 "0.3", "--warmup", "0", NULL});
 	cr_assert_eq(after.nrows, 2);
 	cr_assert_str_eq(csv_get(&after, 1, "variant"), "seqlock");
-	double own = number(&alone, 0, "rss_end_bytes");
-	double later = number(&after, 1, "rss_end_bytes");
+	double own = csv_number(&alone, 0, "rss_end_bytes");
+	double later = csv_number(&after, 1, "rss_end_bytes");
 	cr_assert(later > own * 0.9 && later < own * 1.1,
 	          "seqlock's rss_end_bytes alone %.0f, after rcucow %.0f", own,
 	          later);
@@ -69,12 +38,12 @@ Test(measure, memory_figures_belong_to_their_variant)
 Test(measure, memory_of_a_variant_s_children_is_counted)
 {
 	struct csv csv;
-	run_csv(&csv, (const char *[]){"-v", "rwlock,forkcow", "-r", "1", "-p",
+	cli_run_csv(&csv, 0, (const char *[]){"-v", "rwlock,forkcow", "-r", "1", "-p",
 	                               "4096", "-d", "0.3", "--warmup", "0", NULL});
 	cr_assert_str_eq(csv_get(&csv, 0, "variant"), "rwlock");
 	cr_assert_str_eq(csv_get(&csv, 0, "rss_children_peak_bytes"), "0");
 	/* A forked reader scans the whole 16-MiB database. */
-	cr_assert_gt(number(&csv, 1, "rss_children_peak_bytes"), 8e6);
+	cr_assert_gt(csv_number(&csv, 1, "rss_children_peak_bytes"), 8e6);
 	csv_free(&csv);
 }
 
@@ -83,15 +52,15 @@ Test(measure, memory_of_a_variant_s_children_is_counted)
 Test(measure, a_read_holding_the_lock_cuts_the_commit_rate)
 {
 	struct csv csv;
-	run_csv(&csv, (const char *[]){"-v", "rwlock", "-r", "1", "--reads", "1",
+	cli_run_csv(&csv, 0, (const char *[]){"-v", "rwlock", "-r", "1", "--reads", "1",
 	                               "--read-start", "0.2", "--read-pause",
 	                               "2500", "-d", "2", "--warmup", "0", "-p",
 	                               "64", "-s", "128", "--write-rate", "1000",
 	                               NULL});
-	double rate = number(&csv, 0, "commits_per_s");
+	double rate = csv_number(&csv, 0, "commits_per_s");
 	cr_assert_lt(rate, 0.6 * 1000, "commits_per_s %.1f", rate);
 	cr_assert_gt(rate, 0);
-	cr_assert_eq(number(&csv, 0, "commits"), rate * 2);
+	cr_assert_eq(csv_number(&csv, 0, "commits"), rate * 2);
 	csv_free(&csv);
 }
 
@@ -100,10 +69,10 @@ Test(measure, a_read_holding_the_lock_cuts_the_commit_rate)
 Test(measure, the_drain_waits_for_the_window_s_commits)
 {
 	struct csv csv;
-	run_csv(&csv, (const char *[]){"-v", "rwlock", "-r", "1", "--reads", "1",
+	cli_run_csv(&csv, 0, (const char *[]){"-v", "rwlock", "-r", "1", "--reads", "1",
 	                               "--read-start", "0.5", "--read-pause",
 	                               "3000", "-d", "2", "--warmup", "0", NULL});
-	double max_us = number(&csv, 0, "write_max_us");
+	double max_us = csv_number(&csv, 0, "write_max_us");
 	cr_assert_geq(max_us, 2.8e6, "write_max_us %.0f", max_us);
 	cr_assert_str_eq(csv_get(&csv, 0, "unfinished_commits"), "0");
 	csv_free(&csv);
@@ -114,16 +83,16 @@ Test(measure, the_drain_waits_for_the_window_s_commits)
 Test(measure, a_drain_limit_leaves_commits_unfinished)
 {
 	struct csv csv;
-	run_csv(&csv, (const char *[]){"-v", "rwlock", "-r", "1", "--reads", "1",
+	cli_run_csv(&csv, 0, (const char *[]){"-v", "rwlock", "-r", "1", "--reads", "1",
 	                               "--read-start", "0.5", "--read-pause",
 	                               "3000", "-d", "2", "--warmup", "0",
 	                               "--drain", "0.5", "-p", "64", "-s", "128",
 	                               NULL});
 	/* The read holds the lock from 0.5 s; the drain ends at 2.5 s. */
-	double unfinished = number(&csv, 0, "unfinished_commits");
+	double unfinished = csv_number(&csv, 0, "unfinished_commits");
 	cr_assert(unfinished > 1000 && unfinished <= 1510, "unfinished %.0f",
 	          unfinished);
-	double max_us = number(&csv, 0, "write_max_us");
+	double max_us = csv_number(&csv, 0, "write_max_us");
 	cr_assert(max_us > 1.8e6 && max_us < 2.4e6, "write_max_us %.0f", max_us);
 	cr_assert_str_eq(csv_get(&csv, 0, "drain_s"), "0.5");
 	csv_free(&csv);
@@ -135,15 +104,15 @@ Test(measure, a_drain_limit_leaves_commits_unfinished)
 Test(measure, readers_read_through_the_warm_up_and_counters_cover_the_window)
 {
 	struct csv csv;
-	run_csv(&csv, (const char *[]){"-v", "rwlock", "-r", "1", "--reads", "1",
+	cli_run_csv(&csv, 0, (const char *[]){"-v", "rwlock", "-r", "1", "--reads", "1",
 	                               "--read-pause", "600", "--warmup", "1",
 	                               "-d", "1", "-p", "64", "-s", "128", NULL});
 	cr_assert_str_eq(csv_get(&csv, 0, "reads"), "0",
 	                 "the one read ended in the warm-up");
-	double blocked = number(&csv, 0, "writer_blocked_ms");
+	double blocked = csv_number(&csv, 0, "writer_blocked_ms");
 	cr_assert_lt(blocked, 100, "writer_blocked_ms %.1f counts the warm-up",
 	             blocked);
-	double max_us = number(&csv, 0, "write_max_us");
+	double max_us = csv_number(&csv, 0, "write_max_us");
 	cr_assert_lt(max_us, 300000, "write_max_us %.0f", max_us);
 	csv_free(&csv);
 }
@@ -209,23 +178,23 @@ static unsigned usable_cpus(void)
 Test(measure, the_noise_is_recorded)
 {
 	struct csv csv;
-	run_csv(&csv, (const char *[]){"-v", "rwlock", "-r", "0", "-d", "1.5",
+	cli_run_csv(&csv, 0, (const char *[]){"-v", "rwlock", "-r", "0", "-d", "1.5",
 	                               "--warmup", "0.2", "-p", "64", "-s", "128",
 	                               NULL});
-	cr_assert_geq(number(&csv, 0, "steal_ms"), 0);
-	double spin = number(&csv, 0, "writer_spin_us");
+	cr_assert_geq(csv_number(&csv, 0, "steal_ms"), 0);
+	double spin = csv_number(&csv, 0, "writer_spin_us");
 	cr_assert(spin >= 20 && spin <= 500, "writer_spin_us %.1f", spin);
-	double late = number(&csv, 0, "writer_late_p99_us");
+	double late = csv_number(&csv, 0, "writer_late_p99_us");
 	cr_assert(late >= 0 && late < 100000, "writer_late_p99_us %.1f", late);
 	cr_assert_str_eq(csv_get(&csv, 0, "pinned"), "0");
 	csv_free(&csv);
-	run_csv(&csv, (const char *[]){"-v", "rwlock", "-r", "1", "-d", "0.2",
+	cli_run_csv(&csv, 0, (const char *[]){"-v", "rwlock", "-r", "1", "-d", "0.2",
 	                               "--warmup", "0", "-p", "64", "-s", "128",
 	                               "--pin", NULL});
 	cr_assert_str_eq(csv_get(&csv, 0, "pinned"), usable_cpus() >= 2 ? "1" : "0");
 	csv_free(&csv);
 	if (usable_cpus() < 9) {
-		run_csv(&csv, (const char *[]){"-v", "rwlock", "-r", "8", "-d",
+		cli_run_csv(&csv, 0, (const char *[]){"-v", "rwlock", "-r", "8", "-d",
 		                               "0.2", "--warmup", "0", "-p", "64",
 		                               "-s", "128", "--pin", NULL});
 		cr_assert_str_eq(csv_get(&csv, 0, "pinned"), "0");
@@ -238,7 +207,7 @@ Test(measure, the_noise_is_recorded)
 Test(measure, unverified_runs_are_marked_and_readless_rows_are_empty)
 {
 	struct csv csv;
-	run_csv(&csv, (const char *[]){"-v", "rwlock", "-r", "1", "-d", "0.2",
+	cli_run_csv(&csv, 0, (const char *[]){"-v", "rwlock", "-r", "1", "-d", "0.2",
 	                               "--warmup", "0", "-p", "64", "-s", "128",
 	                               "--scan-work", "sum", NULL});
 	cr_assert_str_eq(csv_get(&csv, 0, "verified"), "0");
@@ -249,7 +218,7 @@ Test(measure, unverified_runs_are_marked_and_readless_rows_are_empty)
 	cr_assert_eq(o.status, 0);
 	cr_assert(strstr(o.out, "verified 0: --scan-work touch checks no page"),
 	          "no mark in the table: %s", o.out);
-	run_csv(&csv, (const char *[]){"-v", "rwlock", "-r", "1", "-d", "0.3",
+	cli_run_csv(&csv, 0, (const char *[]){"-v", "rwlock", "-r", "1", "-d", "0.3",
 	                               "--warmup", "0", "-p", "64", "-s", "128",
 	                               "--read-start", "5", NULL});
 	cr_assert_str_eq(csv_get(&csv, 0, "verified"), "1");

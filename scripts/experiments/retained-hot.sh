@@ -9,7 +9,7 @@ x_unit="%"
 # (rwlock) has no point on the figure's log axis.
 variants="all"
 points="0.1 1 10 100"
-quick_points="1 100"
+quick_points="100"
 point_args() {
   echo "-r 1 --read-pause 1000 --hot $1% --write-rate 1000 --warmup 0.5 -d $([ "$quick" = 1 ] && echo 1.5 || echo 2)"
 }

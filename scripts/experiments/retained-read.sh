@@ -8,7 +8,7 @@ x_unit="ms"
 # (rwlock) has no point on the figure's log axis.
 variants="all"
 points="10 100 1000 2000"
-quick_points="10 1000"
+quick_points="1000"
 point_args() {
   echo "-r 1 --read-pause $1 --write-rate 1000 --warmup 0.5 -d $(read_duration "$1")"
 }

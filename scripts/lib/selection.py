@@ -14,11 +14,17 @@ The sweep runs each variant in a snapbench process of its own, in an order
 shuffled per (repeat, point), so it resolves the selection itself from
 `snapbench --list` (NAME  PROPERTIES  SUMMARY per line).
 
+A series is a further run of a selected variant with other options (an
+experiment's `series`, e.g. pagever with --pv-home off): LABEL=VARIANT
+pairs; each label joins the list right after its variant, and only where
+that variant was selected.
+
 Command line (for scripts/sweep):
-  selection.py LIST_FILE SELECTION READERS WRITERS [SHUFFLE_KEY]
-prints the variants, comma-separated, in registry order; with SHUFFLE_KEY
-(a string: the order seed, repeat, x) a second line has them in the order
-drawn by a generator seeded with it.
+  selection.py LIST_FILE SELECTION READERS WRITERS [SHUFFLE_KEY [SERIES]]
+prints the variants (and series labels), comma-separated, in registry
+order; with SHUFFLE_KEY (a string: the order seed, repeat, x) a second
+line has them in the order drawn by a generator seeded with it.  SERIES
+is LABEL=VARIANT[,LABEL=VARIANT...].
 """
 
 import random
@@ -84,6 +90,31 @@ def select(registry, selection, readers, writers):
     return [name for name, _ in registry if name in chosen]
 
 
+def with_series(variants, series):
+    """The variants with each series label right after its variant, for
+    the variants selected; series is [(label, variant)]."""
+    names = set(variants)
+    out = []
+    for name in variants:
+        out.append(name)
+        out += [label for label, variant in series if variant == name]
+    for label, variant in series:
+        if label in names:
+            fail(f"series label '{label}' is also a variant's name")
+    return out
+
+
+def parse_series(text):
+    """[(label, variant)] from LABEL=VARIANT[,LABEL=VARIANT...]."""
+    series = []
+    for item in filter(None, (i.strip() for i in text.split(","))):
+        label, sep, variant = item.partition("=")
+        if not sep or not label or not variant:
+            fail(f"series '{item}': expected LABEL=VARIANT")
+        series.append((label, variant))
+    return series
+
+
 def shuffled(variants, key):
     """The variants in an order drawn from a generator seeded with key (a
     string, hashed by random's version-2 seeding: the same on every Python 3)."""
@@ -93,8 +124,8 @@ def shuffled(variants, key):
 
 
 def main(argv):
-    if len(argv) not in (5, 6):
-        fail("usage: selection.py LIST_FILE SELECTION READERS WRITERS [SHUFFLE_KEY]")
+    if len(argv) not in (5, 6, 7):
+        fail("usage: selection.py LIST_FILE SELECTION READERS WRITERS [SHUFFLE_KEY [SERIES]]")
     with open(argv[1]) as f:
         registry = parse_list(f.read())
     try:
@@ -104,8 +135,10 @@ def main(argv):
     variants = select(registry, argv[2], readers, writers)
     if not variants:
         fail(f"variant selection '{argv[2]}' leaves no variant that can run this workload")
+    if len(argv) == 7:
+        variants = with_series(variants, parse_series(argv[6]))
     print(",".join(variants))
-    if len(argv) == 6:
+    if len(argv) >= 6:
         print(",".join(shuffled(variants, argv[5])))
     return 0
 

@@ -15,12 +15,19 @@ set ylabel "commit latency (µs)"
 set xrange [0.5:20000]
 set title "p99.9"
 set key
+if (filled("write_p999_us")) {
 plot f using (is("floor") ? column("x") : NaN):"write_p999_us_lo":"write_p999_us_hi" \
         with filledcurves fc rgb floor_fill title "floor, min-max", \
      for [v in vlist] f using (is(v) ? column("x") : NaN):"write_p999_us":"write_p999_us_lo":"write_p999_us_hi" \
         with yerrorlines lc rgb vcolor(v) pt vpt(v) lw vlw(v) dt vdt(v) title v, \
      x * 1000 with lines dt 2 lc rgb "#888888" title "stall = read"
+} else {
+eval empty_panel(p999_missing)
+}
 set title "max"
+set logscale y
+set yrange [*:*]
+set ytics autofreq
 set key
 plot f using (is("floor") ? column("x") : NaN):"write_max_us_lo":"write_max_us_hi" \
         with filledcurves fc rgb floor_fill title "floor, min-max", \
