@@ -116,13 +116,18 @@ uint64_t pv_trim_pass(struct pagever *s, bool rescan, uint64_t limit)
 	}
 	if (!s->backlog && !(rescan && s->kept))
 		return 0;
+	/* Acquire, and before the slot scan: pairs with end_read's release
+	 * increment, which follows its slot's release; every read counted
+	 * here has its slot seen free by the scan below.  (Loaded after the
+	 * scan, it could count a read the scan still saw live, and no later
+	 * pass would rescan for it: the Spin model found that.) */
+	uint64_t ended = atomic_load_explicit(&s->reads_ended,
+	                                      memory_order_acquire);
 	struct live_set live = {.times = s->live_times};
 	pv_live_collect(s, ALL_READERS, &live);
 	uint64_t decided = 0;
 	if (rescan) {
-		/* Acquire: pairs with end_read's release increment. */
-		s->rescanned_at = atomic_load_explicit(&s->reads_ended,
-		                                       memory_order_acquire);
+		s->rescanned_at = ended;
 		struct version **link = &s->kept;
 		while (*link) {
 			struct version *v = *link;
