@@ -1072,9 +1072,13 @@ end_idle:
 			rescan = true;
 			decide_backlog = false;
 			do_reclaim = false
-		:: /* the writer's back-pressure after its commits queued
-		    * versions: no rescan, then reclaim without moves */
-			end_passes_due == 0 && (queue != NIL || backlog != NIL) ->
+		:: /* the writer's back-pressure (when its hint of queued
+		    * versions is past the limit, which may lag the queue):
+		    * no rescan, then reclaim without moves; left out when
+		    * it would find nothing to decide or reuse */
+			end_passes_due == 0 &&
+			(queue != NIL || backlog != NIL || unlinked != NIL ||
+			 grace_active) ->
 			rescan = false;
 			decide_backlog = true;
 			do_reclaim = true;
