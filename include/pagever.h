@@ -112,7 +112,7 @@ PAGEVER_API void pagever_options_init(struct pagever_options *options);
  * range), PAGEVER_ENOMEM or PAGEVER_ETHREAD; on failure nothing is left
  * allocated.  Cost: maps and fills pages x (page_size + 64) bytes,
  * rounded up to 2 MiB slabs (pages over 1 MiB take a slab each, up to
- * twice their size), and 41 bytes per page of page table. */
+ * twice their size), and 33 bytes per page of page table. */
 PAGEVER_API int pagever_open(const struct pagever_options *options,
                              pagever **store);
 

@@ -29,7 +29,7 @@
  * Memory retained: one page and a 64-byte header per version some live
  * reader can see (retained_visible_bytes), at most one per page written
  * during the read per distinct reader time; retained_bytes adds the pool,
- * versions awaiting reuse, the headers of home slots and the page table (41
+ * versions awaiting reuse, the headers of home slots and the page table (33
  * bytes a page), and keeps its peak: slabs are not returned before close.
  * Staleness: 0 (strict).
  */

@@ -101,12 +101,6 @@ struct grace {
 	bool active;
 };
 
-/* A page whose home slot was freed while a reader could hold its away
- * version: moved home once none can (home.c). */
-struct homeless {
-	uint64_t pageno, since;
-};
-
 struct pagever {
 	/* Read by every page read and written only at open: one line. */
 	uint64_t pages;
@@ -189,7 +183,9 @@ struct pagever {
 	struct grace grace;           /* trim lock */
 	uint64_t *live_times;         /* trim lock: reader_slots entries */
 	uint64_t rescanned_at;        /* trim lock: reads_ended then */
-	struct homeless *homeless;    /* trim lock */
+	/* trim lock: pages whose home slot is free while they live away
+	 * (home.c) */
+	uint64_t *homeless;
 	size_t homeless_count;
 
 	/* Retained bytes (api.c counts them; pagever_stats reads them). */
@@ -283,14 +279,6 @@ void pv_live_collect(struct pagever *s, uint64_t before_epoch,
 /* Whether some live reader may see a version that was current over
  * commits [since, end). */
 bool pv_live_sees(const struct live_set *live, uint64_t since, uint64_t end);
-/* Whether some live reader may see the current version of a page, which
- * became current at `since`. */
-static inline bool pv_live_sees_current(const struct live_set *live,
-                                        uint64_t since)
-{
-	return live->starting_bound != NO_READER ||
-	       (live->count && live->times[live->count - 1] >= since);
-}
 
 /* Starts the wait for chain walks on the trim lock's unlinked list (which
  * it takes); false when a wait is already under way. */
