@@ -530,20 +530,6 @@ inline live_sees(s, e)
 	seen = seen || (bound != NO_READER && e > bound)
 }
 
-/* pv_live_sees_current: may a live reader see the current version, which
- * became current at s? */
-inline live_sees_current(s)
-{
-	seen = (bound != NO_READER);
-	for (k : 0 .. NR - 1) {
-		if
-		:: k < live_count && live_t[k] >= s -> seen = true
-		:: else
-		fi
-	}
-	k = 0
-}
-
 /* The decision of a trim pass on replaced version v: seen or not. */
 inline decide(v)
 {
@@ -750,12 +736,13 @@ inline move_home(may_copy)
 		 * which makes this move's CAS fail either way. */
 		b = head;
 		assert(b != HOME);
-		pub = (since[b] <= committed);
-		live_sees_current(since[b])
+		pub = (since[b] <= committed)
 	}
 	moving = false;
 	if
-	:: may_copy && pub && !seen ->
+	/* A move is made even when a live reader can see B: settle_moved
+	 * keeps B for it. */
+	:: may_copy && pub ->
 #ifdef MUTANT_BUMP_BEFORE_MOVE
 		if
 		:: bump == 0 ->
@@ -920,12 +907,11 @@ inline recycle(copy_home)
 	:: else -> break
 	od;
 #ifndef NO_MOVE_HOME
-	/* move_homeless: the listed page, once no reader can hold B. */
+	/* move_homeless: the listed page. */
 	if
 	:: copy_home && homeless_count > 0 ->
-		live_sees_current(homeless_since);
 		if
-		:: !seen ->
+		:: true ->
 			homeless_count = 0;
 			homeless_since = 0;
 			listed = false;

@@ -20,13 +20,14 @@
  * pages of 4 KiB; at least 4 versions of any size)... */
 #define POOL_LOW_BYTES ((uint64_t)1 << 20)
 #define POOL_LOW_VERSIONS 4u
-/* ...and, up to POOL_HIGH_BYTES, twice what the writer took since its
- * last refill, mapping at most REFILL_SLABS slabs a turn below the floor and
- * one above it.  The cap matters: after a late turn the writer's take
- * looks large, though most of it comes back from trimming, and slabs are
- * never returned (a cap-free refill mapped 120 MiB of pool for 2 MiB of
- * history). */
-#define POOL_DEMAND_FACTOR 2u
+/* ...and, up to POOL_HIGH_BYTES, what the writer takes in about
+ * POOL_DEMAND_FACTOR turns (measured since the last refill), mapping at
+ * most REFILL_SLABS slabs a turn below the floor and one above it.  The
+ * factor covers a trimmer turn that moves a long read's pages home (tens of
+ * milliseconds) without the writer mapping memory; the cap keeps a late
+ * turn's inflated take from mapping slabs that are never returned (a
+ * cap-free refill mapped 120 MiB of pool for 2 MiB of history). */
+#define POOL_DEMAND_FACTOR 20u
 #define POOL_HIGH_BYTES ((uint64_t)8 << 20)
 #define REFILL_SLABS 8u
 
