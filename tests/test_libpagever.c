@@ -59,12 +59,15 @@ static uint64_t page_value(const void *page, size_t page_size)
 }
 
 /* Commit 0's contents: page n holds 0 everywhere (zeroed pages). */
-static pagever *open_store(uint64_t pages, size_t page_size, unsigned slots)
+/* A store with pages moved home (the default) or not. */
+static pagever *open_store_home(uint64_t pages, size_t page_size,
+                                unsigned slots, bool move_home)
 {
 	struct pagever_options options;
 	pagever_options_init(&options);
 	options.pages = pages;
 	options.page_size = page_size;
+	options.move_home = move_home;
 	if (slots)
 		options.reader_slots = slots;
 	pagever *store = NULL;
@@ -72,6 +75,11 @@ static pagever *open_store(uint64_t pages, size_t page_size, unsigned slots)
 	cr_assert_eq(status, PAGEVER_OK, "open: %s", pagever_strerror(status));
 	cr_assert_not_null(store);
 	return store;
+}
+
+static pagever *open_store(uint64_t pages, size_t page_size, unsigned slots)
+{
+	return open_store_home(pages, page_size, slots, true);
 }
 
 /* One transaction writing `value` into pages [first, first + count). */
@@ -628,52 +636,6 @@ Test(libpagever, abort_discards_the_writes)
 	pagever_close(store);
 }
 
-/* Where the read finds page n. */
-static const void *page_address(pagever_reader *reader, uint64_t n)
-{
-	const void *page = NULL;
-	cr_assert_eq(pagever_read_page(reader, n, &page), PAGEVER_OK);
-	return page;
-}
-
-Test(libpagever, abort_gives_back_a_home_slot_it_took)
-{
-	enum { PAGE = 5, PAGE_SIZE = 256 };
-	pagever *store = open_store(16, PAGE_SIZE, 0);
-	pagever_reader old = {0}, holder = {0};
-	begin_read_ok(store, &old);   /* time 0 */
-	const void *home = page_address(&old, PAGE);
-	commit_pages(store, PAGE_SIZE, PAGE, 1, 1);      /* PAGE lives away */
-	begin_read_ok(store, &holder); /* time 1 */
-	cr_assert_neq(page_address(&holder, PAGE), home);
-	/* Ending `old` frees the home slot; `holder` may hold the away copy,
-	 * so the page stays away and its home waits for the writer. */
-	cr_assert_eq(pagever_end_read(&old), PAGEVER_OK);
-	void *page = NULL;
-	bool took_home = false;
-	for (int i = 0; i < 300 && !took_home; i++) {
-		cr_assert_eq(pagever_begin_write(store), PAGEVER_OK);
-		cr_assert_eq(pagever_write_page(store, PAGE, &page), PAGEVER_OK);
-		took_home = page == home;
-		cr_assert_eq(pagever_abort(store), PAGEVER_OK);
-		if (!took_home)
-			usleep(10000);
-	}
-	cr_assert(took_home, "the writer never got the free home slot");
-	/* The abort gave it back: the next write takes it again. */
-	for (int i = 0; i < 3; i++) {
-		cr_assert_eq(pagever_begin_write(store), PAGEVER_OK);
-		cr_assert_eq(pagever_write_page(store, PAGE, &page), PAGEVER_OK);
-		cr_assert_eq(page, home, "abort kept the home slot from the writer");
-		cr_assert_eq(page_value(page, PAGE_SIZE), 1);
-		page_fill(page, PAGE_SIZE, 50);
-		cr_assert_eq(pagever_abort(store), PAGEVER_OK);
-	}
-	cr_assert_eq(read_value(&holder, PAGE, PAGE_SIZE), 1);
-	cr_assert_eq(pagever_end_read(&holder), PAGEVER_OK);
-	pagever_close(store);
-}
-
 Test(libpagever, aborts_give_their_versions_back)
 {
 	/* Each abort takes K versions from the pool.  With every mapping
@@ -727,7 +689,10 @@ Test(libpagever, visible_bytes_count_the_versions_open_reads_can_see)
 {
 	enum { PAGE_SIZE = 512 };
 	const uint64_t version = PAGE_SIZE + HEADER_BYTES;
-	pagever *store = open_store(16, PAGE_SIZE, 0);
+	/* Without moves home: a move beside a live reader keeps the away copy
+	 * for it too, and when the trimmer makes a move depends on timing
+	 * (test_pagever counts those copies). */
+	pagever *store = open_store_home(16, PAGE_SIZE, 0, false);
 	struct pagever_stats stats;
 	pagever_stats(store, &stats);
 	cr_assert_eq(stats.commits, 0);

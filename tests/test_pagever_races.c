@@ -745,3 +745,40 @@ Test(pagever_races, a_move_home_never_hides_a_commit_made_during_it)
 	pagever_end_read(&r);
 	pagever_close(s);
 }
+
+/* ---- abort and a home slot the writer took ---- */
+
+Test(pagever_races, abort_gives_back_a_home_slot_it_took)
+{
+	/* Page 0 lives away (commit 1) while a reader at time 0 keeps its
+	 * home slot.  The test, as the writer's back-pressure does, frees the
+	 * slot without copying (pv_recycle without copy_home), holding the
+	 * trim lock so that the trimmer cannot move the page home meanwhile.
+	 * The writer's next write of page 0 takes the home slot; an abort
+	 * must give it back, so that the write after takes it again, and
+	 * leave the page's contents as they were. */
+	pagever_reader oldest;
+	struct pagever *s = open_with_oldest(4, 64, &oldest, 1);
+	pv_trim_lock(s);
+	struct version *dead = free_home_slot_of_page_0(s, &oldest);
+	pv_recycle(s, dead, false);
+	cr_assert(atomic_load(&s->home_free[0]), "the home slot is not free");
+	const void *home = pv_data(s, pv_home(s, 0));
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(pagever_begin_write(s), PAGEVER_OK);
+		void *page;
+		cr_assert_eq(pagever_write_page(s, 0, &page), PAGEVER_OK);
+		cr_assert_eq(page, home, "write %d did not take the free home slot", i);
+		fill(page, 0, 99);
+		cr_assert_eq(pagever_abort(s), PAGEVER_OK);
+		cr_assert(atomic_load(&s->home_free[0]),
+		          "abort kept the home slot from the writer");
+	}
+	pv_trim_unlock(s);
+	pagever_reader r = {0};
+	cr_assert_eq(pagever_begin_read(s, &r), PAGEVER_OK);
+	struct seen seen = read_one(&r, 0);
+	cr_expect_eq(seen.commit, 1, "an aborted write reached page 0");
+	pagever_end_read(&r);
+	pagever_close(s);
+}
