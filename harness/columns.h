@@ -60,8 +60,8 @@ struct column {
 struct column_set {
 	struct column *columns;
 	size_t count;
-	char names[MAX_PERCENTILES][32];
-	char short_names[MAX_PERCENTILES][32];
+	char names[MAX_PERCENTILES][64];
+	char short_names[MAX_PERCENTILES][64];
 	char descriptions[MAX_PERCENTILES][192];
 };
 
