@@ -7,7 +7,10 @@
  * at any write rate without the writer ever waiting.
  */
 #include <errno.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -60,6 +63,12 @@ static void wait_for_work(struct pagever *s)
 static void *trimmer_main(void *arg)
 {
 	struct pagever *s = arg;
+	/* The lowest priority: when cores are short, the writer's and the
+	 * readers' threads run first, and a wake-up of the trimmer does not
+	 * preempt them; if it falls behind, the writer's bounded catch-up
+	 * acts.  (On Linux a thread's nice value is its own.)  Best effort:
+	 * a failure leaves it at the default. */
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
 	for (;;) {
 		wait_for_work(s);
 		/* Acquire: pairs with close's release; nothing else is read
