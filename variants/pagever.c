@@ -23,9 +23,11 @@
  * it maps memory only when the pool the trimmer keeps faulted in is empty
  * (writer_allocs) and trims a bounded batch itself only when the trimmer
  * has fallen 1,024 versions behind (writer_trims); the trimmer runs at
- * nice 19, so that on short cores it does not take the writer's.  Reader overhead: a page
- * not committed since the read began costs two loads (head, head_since);
- * a newer one a full fence and a walk of its newer versions; begin_read a
+ * nice 19, so that on short cores it does not take the writer's.  Reader
+ * overhead: a page not committed since the read began costs two loads
+ * (head_data, then started or head_since); a newer one a full fence and
+ * a walk of its newer versions; a moved one a second copy kept for it
+ * until the read ends; begin_read a
  * slot claim and three seq_cst stores; end_read one trylock and a wake-up.
  * Memory retained: one page and a 64-byte header per version some live
  * reader can see (retained_visible_bytes), at most one per page written
