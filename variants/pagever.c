@@ -27,8 +27,8 @@
  * overhead: a page not committed since the read began costs two loads
  * (head_data, then started or head_since); a newer one a full fence and
  * a walk of its newer versions; a moved one a second copy kept for it
- * until the read ends; begin_read a
- * slot claim and three seq_cst stores; end_read one trylock and a wake-up.
+ * until the read ends; begin_read a slot claim and three seq_cst stores;
+ * end_read one trylock and a wake-up.
  * Memory retained: one page and a 64-byte header per version some live
  * reader can see (retained_visible_bytes), at most one per page written
  * during the read per distinct reader time; retained_bytes adds the pool,
