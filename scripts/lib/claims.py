@@ -1,0 +1,374 @@
+"""The paper's claims, each checked against results/ when the paper is built.
+
+A sentence the paper states as a finding is written \\claim{NAME}{...}.
+scripts/paper-macros runs every check below on the committed results and
+writes \\sb@set{c/NAME}{1} when it holds, 0 when the data contradict it and
+? when the data it needs are missing, with its numbers in \\sb@set{cd/NAME}.
+paper-macros exits 1 naming every contradicted claim (and every missing
+one, unless --allow-missing), and the paper's \\claim stops LaTeX on a 0
+or on a name not defined here: the build fails when the data contradict
+the text.
+
+Each check reads the sweeps' summaries (HOST.csv: the median of the
+repeats per (x, variant), _lo/_hi the spread), a timeline experiment's
+series, or a meta; never the paper.  It returns (holds, detail): detail is
+one line with the numbers it compared.  The thresholds are the ones the
+paper's sentence states; change both together.
+"""
+
+import math
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import calibration  # noqa: E402
+import decision  # noqa: E402
+import forgotten  # noqa: E402
+import runs  # noqa: E402
+
+MIB = 1048576.0
+
+
+class Missing(Exception):
+    """The data a claim needs are not there."""
+
+
+def need(value, what):
+    if value is None:
+        raise Missing(what)
+    return value
+
+
+class Data:
+    """The summaries, series and metas of one host, read on demand."""
+
+    def __init__(self, results_dir, host):
+        self.dir, self.host = results_dir, host
+        self._cache = {}
+
+    def _path(self, experiment, suffix):
+        return os.path.join(self.dir, experiment, self.host + suffix)
+
+    def rows(self, experiment):
+        key = ("rows", experiment)
+        if key not in self._cache:
+            path = self._path(experiment, ".csv")
+            self._cache[key] = runs.read_csv(path)[1] if os.path.isfile(path) else None
+        return need(self._cache[key], f"{experiment}/{self.host}.csv")
+
+    def meta(self, experiment):
+        key = ("meta", experiment)
+        if key not in self._cache:
+            path = self._path(experiment, ".meta")
+            self._cache[key] = runs.read_meta(path) if os.path.isfile(path) else None
+        return need(self._cache[key], f"{experiment}/{self.host}.meta")
+
+    def value(self, experiment, x, variant, column):
+        """The median of column at (x, variant); Missing when absent or empty."""
+        for row in self.rows(experiment):
+            if row.get("variant") == variant and float(row["x"]) == float(x):
+                v = runs.cell(row.get(column, ""))
+                return need(v if isinstance(v, float) else None,
+                            f"{experiment} x={x:g} {variant} {column}")
+        raise Missing(f"{experiment} x={x:g} {variant}")
+
+    def maybe(self, experiment, x, variant, column):
+        try:
+            return self.value(experiment, x, variant, column)
+        except Missing:
+            return None
+
+    def xs(self, experiment, variant):
+        xs = sorted({float(r["x"]) for r in self.rows(experiment) if r.get("variant") == variant})
+        return need(xs or None, f"{experiment}: no {variant}")
+
+    def variants(self, experiment):
+        seen = []
+        for r in self.rows(experiment):
+            if r["variant"] not in seen:
+                seen.append(r["variant"])
+        return seen
+
+    def series(self, experiment):
+        """A timeline experiment: ({variant: [(t_s, row)]}, meta)."""
+        series, meta = forgotten.load(self.dir, experiment, self.host)
+        return need(series, f"{experiment}/{self.host}.csv"), meta or []
+
+
+def g(v):
+    """A number for a detail line: three significant digits."""
+    return "%.3g" % v
+
+
+CLAIMS = []
+
+
+def claim(name):
+    def register(check):
+        CLAIMS.append((name, check))
+        return check
+    return register
+
+
+def evaluate(results_dir, host):
+    """[(name, True | False | None when data are missing, detail)]."""
+    data = Data(results_dir, host)
+    out = []
+    for name, check in CLAIMS:
+        try:
+            holds, detail = check(data)
+        except Missing as e:
+            out.append((name, None, f"missing: {e}"))
+            continue
+        out.append((name, bool(holds), detail))
+    return out
+
+
+# ---- helpers the claims share ----
+
+def every(data, experiment, variant, test, xs=None):
+    """(all x pass test(x), detail of the worst): test(x) -> (ok, text)."""
+    results = [(x,) + tuple(test(x)) for x in (xs if xs is not None else data.xs(experiment, variant))]
+    failed = [f"x={x:g}: {text}" for x, ok, text in results if not ok]
+    if failed:
+        return False, "; ".join(failed)
+    return True, "; ".join(f"x={x:g}: {text}" for x, _, text in results)
+
+
+def db_bytes(data, experiment, x, variant):
+    return data.value(experiment, x, variant, "pages") * data.value(experiment, x, variant, "page_size")
+
+
+# ---- the claims ----
+
+@claim("oracle-clean")
+def oracle_clean(data):
+    """No experiment's runs found a violation."""
+    total, experiments = 0.0, 0
+    for name in sorted(os.listdir(data.dir)):
+        path = os.path.join(data.dir, name, data.host + ".runs.csv")
+        if not os.path.isfile(path):
+            continue
+        experiments += 1
+        for row in runs.read_csv(path)[1]:
+            v = runs.cell(row.get("violations", ""))
+            total += v if isinstance(v, float) else 0
+    need(experiments or None, "no runs.csv")
+    return total == 0, f"{total:g} violations in the runs of {experiments} experiments"
+
+
+def follows_read(variant):
+    """The variant's worst commit waited at least half of every read of 100
+    ms or more: its writer waits for the reader."""
+    def check(data):
+        xs = [x for x in data.xs("stall-read", variant) if x >= 100]
+        need(xs or None, f"stall-read: {variant} at reads >= 100 ms")
+
+        def test(x):
+            m = data.value("stall-read", x, variant, "write_max_us")
+            return m >= 0.5 * x * 1000, f"max {g(m / 1000)} ms"
+        return every(data, "stall-read", variant, test, xs)
+    return check
+
+
+claim("rwlock-follows-read")(follows_read("rwlock"))
+claim("leftright-follows-read")(follows_read("leftright"))
+
+
+@claim("pagever-p99-floor-read")
+def pagever_p99_floor_read(data):
+    """At every read length, pagever's p99 is within 1.5x the floor's
+    measured beside it, or within 100 us of it (the floor's own spread at
+    these rates is of that order)."""
+    def test(x):
+        p, f = (data.value("stall-read", x, v, "write_p99_us") for v in ("pagever", "floor"))
+        return p <= max(1.5 * f, f + 100), f"pagever {g(p)} us, floor {g(f)} us"
+    return every(data, "stall-read", "pagever", test)
+
+
+@claim("pagever-max-below-rwlock")
+def pagever_max_below_rwlock(data):
+    """At every read length of 100 ms or more, rwlock's worst commit is at
+    least 10x pagever's."""
+    xs = [x for x in data.xs("stall-read", "pagever") if x >= 100]
+    need(xs or None, "stall-read: pagever at reads >= 100 ms")
+
+    def test(x):
+        p, r = (data.value("stall-read", x, v, "write_max_us") for v in ("pagever", "rwlock"))
+        return r >= 10 * p, f"rwlock/pagever {g(r / p)}"
+    return every(data, "stall-read", "pagever", test, xs)
+
+
+@claim("fullcopy-copy-model")
+def fullcopy_copy_model(data):
+    """From 256 MiB up, fullcopy's worst commit is within a factor of two
+    of the copy model D/beta (beta measured by --calibrate at the point)."""
+    model = {x: size / gbps / 1000 for x, size, gbps in calibration.copy_model(data.meta("stall-size"))}
+    xs = [x for x in data.xs("stall-size", "fullcopy") if x >= 256 and x in model]
+    need(xs or None, "stall-size: fullcopy >= 256 MiB with a calibration")
+
+    def test(x):
+        m = data.value("stall-size", x, "fullcopy", "write_max_us")
+        return 0.5 * model[x] <= m <= 2 * model[x], f"max {g(m / 1000)} ms, model {g(model[x] / 1000)} ms"
+    return every(data, "stall-size", "fullcopy", test, xs)
+
+
+@claim("copy-grows-with-size")
+def copy_grows_with_size(data):
+    """fullcopy's and forkcow's worst commits grow at least 10-fold from the
+    smallest database to the largest."""
+    details, ok = [], True
+    for v in ("fullcopy", "forkcow"):
+        xs = data.xs("stall-size", v)
+        lo, hi = (data.value("stall-size", x, v, "write_max_us") for x in (xs[0], xs[-1]))
+        ok &= hi >= 10 * lo
+        details.append(f"{v} {g(lo / 1000)} -> {g(hi / 1000)} ms ({g(xs[0])} -> {g(xs[-1])} MiB)")
+    return ok, "; ".join(details)
+
+
+@claim("pagever-size-flat")
+def pagever_size_flat(data):
+    """At the largest database, pagever's worst commit is under a tenth of
+    fullcopy's and of forkcow's."""
+    x = data.xs("stall-size", "pagever")[-1]
+    p, fc, fk = (data.value("stall-size", x, v, "write_max_us") for v in ("pagever", "fullcopy", "forkcow"))
+    return 10 * p <= min(fc, fk), f"x={g(x)} MiB: pagever {g(p / 1000)} ms, fullcopy {g(fc / 1000)}, forkcow {g(fk / 1000)}"
+
+
+@claim("hot-precise-beats-grace")
+def hot_precise_beats_grace(data):
+    """With writes on the smallest hot set, rcucow and epochcow retain at
+    least twice what pagever does."""
+    x = data.xs("retained-hot", "pagever")[0]
+    p = data.value("retained-hot", x, "pagever", "retained_peak_bytes")
+    r, e = (data.value("retained-hot", x, v, "retained_peak_bytes") for v in ("rcucow", "epochcow"))
+    return min(r, e) >= 2 * p, f"hot {g(x)} %: pagever {g(p / MIB)} MiB, rcucow {g(r / MIB)}, epochcow {g(e / MIB)}"
+
+
+def forgotten_ends(data):
+    series, meta = data.series("forgotten-reader")
+    return series, forgotten.ended_runs(meta), forgotten.model(meta)
+
+
+@claim("forgotten-pagever-plateau")
+def forgotten_pagever_plateau(data):
+    """The forgotten reader: pagever ran the whole window, and what it
+    retained for the snapshot (retained_visible_bytes) ended within 10 % of
+    one copy of the database, as the model min(lambda k T, N) says after
+    lambda k T >> N; its broader retained_bytes within 1.5 copies."""
+    series, ended, (_, _, pages, page, _) = forgotten_ends(data)
+    points = need(series.get("pagever"), "forgotten-reader: pagever")
+    if "pagever" in ended:
+        return False, f"pagever {ended['pagever']}"
+    t, last = points[-1]
+    copy = pages * page
+    visible, retained = forgotten.number(last, "retained_visible_bytes"), forgotten.number(last, "retained_bytes")
+    ok = 0.9 * copy <= visible <= 1.1 * copy and retained <= 1.5 * copy
+    return ok, f"at {g(t)} s: visible {g(visible / MIB)} MiB, retained {g(retained / MIB)} MiB, one copy {g(copy / MIB)} MiB"
+
+
+@claim("forgotten-others-grow")
+def forgotten_others_grow(data):
+    """The forgotten reader: rcucow, epochcow and leftright (try) did not
+    level off: each was stopped at the memory limit or ended above four
+    copies of the database; lmdb's map filled."""
+    series, ended, (_, _, pages, page, _) = forgotten_ends(data)
+    copy, details, ok = pages * page, [], True
+    for v in ("rcucow", "epochcow", "leftright"):
+        points = need(series.get(v), f"forgotten-reader: {v}")
+        last = forgotten.number(points[-1][1], "retained_bytes")
+        grew = (v in ended and "limit" in ended[v]) or last > 4 * copy
+        ok &= grew
+        details.append(f"{v} {ended.get(v, 'ran')} at {g(points[-1][0])} s, {g(last / MIB)} MiB")
+    ok &= ended.get("lmdb") == "map full"
+    details.append(f"lmdb {ended.get('lmdb', 'ran the window')}")
+    return ok, "; ".join(details)
+
+
+def closed_fraction(data, variant):
+    series, meta = data.series("forgotten-closed")
+    out = forgotten.closed_loop(series, forgotten.ended_runs(meta))
+    return need(out.get(variant), f"forgotten-closed: {variant}")
+
+
+@claim("forgotten-closed-pagever-keeps")
+def forgotten_closed_pagever_keeps(data):
+    """Closed loop with a forgotten reader: pagever made 10^6 commits and
+    then still ran at 0.7 or more of its first second's rate."""
+    text, _, fraction = closed_fraction(data, "pagever")
+    return fraction is not None and fraction >= 0.7, text
+
+
+@claim("forgotten-closed-engines-slow")
+def forgotten_closed_engines_slow(data):
+    """Closed loop with a forgotten reader: sqlite's and rustdb's rate fell
+    to under half of their first second's (by 10^6 commits or the window's
+    end)."""
+    series, meta = data.series("forgotten-closed")
+    ended = forgotten.ended_runs(meta)
+    details, ok = [], True
+    for v in ("sqlite", "rustdb"):
+        points = need(series.get(v), f"forgotten-closed: {v}")
+        first = forgotten.rate_over(points, 0, 10)
+        last = forgotten.rate_over(points, max(0, len(points) - 10), 10)
+        need(first, f"forgotten-closed: {v} first second")
+        ok &= last < 0.5 * first and v not in ended
+        details.append(f"{v}: first second {g(first)}/s, last {g(last)}/s")
+    return ok, "; ".join(details)
+
+
+@claim("staggered-pagever-near-min")
+def staggered_pagever_near_min(data):
+    """Staggered readers: at every reader count pagever retained at most 4x
+    the exact minimum, and at most what rcucow and epochcow retained."""
+    def test(x):
+        lo = data.value("staggered", x, "pagever", "retained_min_peak_bytes")
+        p = data.value("staggered", x, "pagever", "retained_peak_bytes")
+        others = [data.value("staggered", x, v, "retained_peak_bytes") for v in ("rcucow", "epochcow")]
+        return lo > 0 and p <= 4 * lo and p <= min(others), \
+            f"pagever {g(p / lo)}x the minimum, rcucow {g(others[0] / lo)}x, epochcow {g(others[1] / lo)}x"
+    return every(data, "staggered", "pagever", test)
+
+
+@claim("pagever-scans-faster-than-rustdb")
+def pagever_scans_faster_than_rustdb(data):
+    """At every reader count, pagever's readers together scan faster (bytes
+    over wall time) than rustdb's."""
+    def test(x):
+        p, r = (data.value("rustdb-pagever", x, v, "scan_gbps_wall") for v in ("pagever", "rustdb"))
+        return p > r, f"pagever {g(p)} GB/s, rustdb {g(r)}"
+    return every(data, "rustdb-pagever", "pagever", test)
+
+
+@claim("leftright-try-stale")
+def leftright_try_stale(data):
+    """leftright in try mode served a stale snapshot at every read length,
+    pagever never did."""
+    def test(x):
+        s = data.value("staleness", x, "leftright", "stale_max_commits")
+        p = data.value("staleness", x, "pagever", "stale_max_commits")
+        return s > 0 and p == 0, f"leftright {g(s)} commits, pagever {g(p)}"
+    return every(data, "staleness", "pagever", test)
+
+
+@claim("seqlock-starves")
+def seqlock_starves(data):
+    """seqlock's reader gave up reads at 1000 commits/s in the readers
+    sweep (one reader, 100 ms snapshots)."""
+    s = data.value("readers", 1, "seqlock", "starved_reads")
+    return s > 0, f"{g(s)} starved reads"
+
+
+@claim("decision-pagever-most")
+def decision_pagever_most(data):
+    """In the decision map, pagever gave the lowest writer p99 within the
+    memory budget in more cells than any other scheme."""
+    rows = data.rows("decision-map")
+    controls = runs.meta_value(data.meta("decision-map"), "controls", "none,floor").split(",")
+    wins = {}
+    for winner, _, _ in decision.decide(rows, controls).values():
+        wins[winner or "(none)"] = wins.get(winner or "(none)", 0) + 1
+    best = max(wins.items(), key=lambda kv: kv[1])
+    rivals = [n for v, n in wins.items() if v != "pagever"]
+    ok = wins.get("pagever", 0) > max(rivals, default=0)
+    return ok, ", ".join(f"{v} {n}" for v, n in sorted(wins.items(), key=lambda kv: -kv[1])) + f" (most: {best[0]})"
