@@ -353,8 +353,8 @@ def leftright_try_stale(data):
 
 @claim("seqlock-starves")
 def seqlock_starves(data):
-    """seqlock's reader gave up reads at 1000 commits/s in the readers
-    sweep (one reader, 100 ms snapshots)."""
+    """seqlock's reader gave up reads in the readers sweep (one reader,
+    100 ms snapshots, 5000 commits/s)."""
     s = data.value("readers", 1, "seqlock", "starved_reads")
     return s > 0, f"{g(s)} starved reads"
 
@@ -372,3 +372,64 @@ def decision_pagever_most(data):
     rivals = [n for v, n in wins.items() if v != "pagever"]
     ok = wins.get("pagever", 0) > max(rivals, default=0)
     return ok, ", ".join(f"{v} {n}" for v, n in sorted(wins.items(), key=lambda kv: -kv[1])) + f" (most: {best[0]})"
+
+
+def pagever_figure(data, index):
+    """[(repeat, ratio)] of pagever_figures.FIGURES[index] over the repeats."""
+    import pagever_figures
+    path = os.path.join(data.dir, "pagever-figures", data.host + ".csv")
+    need(os.path.isfile(path) or None, "pagever-figures/" + data.host + ".csv")
+    rows = runs.read_csv(path)[1]
+    _, _, _, num, den = pagever_figures.FIGURES[index]
+    out = []
+    for r in sorted({row["repeat"] for row in rows}, key=int):
+        n = pagever_figures.value(rows, num[0], r, num[1], num[2])
+        d = pagever_figures.value(rows, den[0], r, den[1], den[2]) if den else 1.0
+        out.append((r, n / d if isinstance(n, float) and isinstance(d, float) and d else None))
+    return need(out or None, "pagever-figures: no repeat")
+
+
+@claim("pvf-hang-finishes")
+def pvf_hang_finishes(data):
+    """The closed-loop runs on 16 and 64 pages of 256 B that used to hang
+    finished in every repeat, each with a commit rate."""
+    values = pagever_figure(data, 0) + pagever_figure(data, 1)
+    ok = all(v is not None and v > 0 for _, v in values)
+    return ok, "commits/s: " + " ".join("-" if v is None else g(v) for _, v in values)
+
+
+@claim("pvf-scan64")
+def pvf_scan64(data):
+    """The median over the repeats of pagever's 64-byte-page scan over
+    none's is at least 0.8."""
+    values = [v for _, v in pagever_figure(data, 4) if v is not None]
+    need(values or None, "pagever-figures: scan64")
+    m = runs.median(values)
+    return m >= 0.8, f"median {g(m)} of " + " ".join(g(v) for v in values)
+
+
+@claim("pvf-allocs")
+def pvf_allocs(data):
+    """pagever's writer mapped no memory itself (writer_allocs 0) beside
+    the 1 s-pause reader, in every repeat."""
+    values = [v for _, v in pagever_figure(data, 9)]
+    need(values or None, "pagever-figures: allocs")
+    return all(v == 0 for v in values), "writer_allocs: " + " ".join("-" if v is None else g(v) for v in values)
+
+
+@claim("single-commit")
+def single_commit(data):
+    """Every meta under results/ (but quick/) names the same commit and a
+    clean tree."""
+    commits, dirty = set(), []
+    for name in sorted(os.listdir(data.dir)):
+        path = os.path.join(data.dir, name, data.host + ".meta")
+        if name == "quick" or not os.path.isfile(path):
+            continue
+        meta = runs.read_meta(path)
+        commits.add(runs.meta_value(meta, "git_commit", "?"))
+        if runs.meta_value(meta, "dirty", "no") != "no":
+            dirty.append(name)
+    need(commits or None, "no meta")
+    return len(commits) == 1 and not dirty, \
+        f"{len(commits)} commit(s): {' '.join(sorted(c[:12] for c in commits))}; dirty: {' '.join(dirty) or 'none'}"

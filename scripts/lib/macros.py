@@ -16,6 +16,8 @@ import csv
 import math
 import re
 
+import findings
+
 NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?$|^-?\.[0-9]+$")
 # Options of a sweep's first command that are not what the sweep holds
 # fixed: they vary per run or name files (each is followed by its value).
@@ -556,6 +558,7 @@ def generate(results_dir, host, key_read, summaries, metas, timeline, runs_csv, 
     timeline_summaries(Timeline(timeline), out)
     side_by_side(SideBySide(runs_csv, runs_txt), out)
     stall_table(r, out, key_read)
+    findings.generate(results_dir, host, out.set, fmt, human_bytes)
     out.raw("\\def\\sbfigdir{%s}" % figdir)
     out.raw("\\makeatother")
     return header_text(results_dir, host) + "\n".join(meta_lines + out.lines) + "\n"
