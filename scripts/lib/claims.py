@@ -433,3 +433,25 @@ def single_commit(data):
     need(commits or None, "no meta")
     return len(commits) == 1 and not dirty, \
         f"{len(commits)} commit(s): {' '.join(sorted(c[:12] for c in commits))}; dirty: {' '.join(dirty) or 'none'}"
+
+
+@claim("forgotten-rustdb-plateau")
+def forgotten_rustdb_plateau(data):
+    """The forgotten reader: rustdb, which keeps the same versions as
+    pagever, ran the whole window and ended within 1.5 copies."""
+    series, ended, (_, _, pages, page, _) = forgotten_ends(data)
+    points = need(series.get("rustdb"), "forgotten-reader: rustdb")
+    last = forgotten.number(points[-1][1], "retained_bytes")
+    return "rustdb" not in ended and last <= 1.5 * pages * page, \
+        f"{ended.get('rustdb', 'ran')} at {g(points[-1][0])} s, {g(last / MIB)} MiB"
+
+
+@claim("forgotten-sqlite-grows")
+def forgotten_sqlite_grows(data):
+    """The forgotten reader: sqlite's WAL was still growing: it ended the
+    window at more than 1.2 times what it held halfway."""
+    series, _, _ = forgotten_ends(data)
+    points = need(series.get("sqlite"), "forgotten-reader: sqlite")
+    half = forgotten.number(points[len(points) // 2][1], "retained_bytes")
+    last = forgotten.number(points[-1][1], "retained_bytes")
+    return last > 1.2 * half, f"halfway {g(half / MIB)} MiB, at the end {g(last / MIB)} MiB"
