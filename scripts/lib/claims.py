@@ -455,3 +455,17 @@ def forgotten_sqlite_grows(data):
     half = forgotten.number(points[len(points) // 2][1], "retained_bytes")
     last = forgotten.number(points[-1][1], "retained_bytes")
     return last > 1.2 * half, f"halfway {g(half / MIB)} MiB, at the end {g(last / MIB)} MiB"
+
+
+@claim("forgotten-rate-kept")
+def forgotten_rate_kept(data):
+    """The forgotten reader at its target rate: pagever's writer averaged at
+    least 95 % of the target over its series, rustdb's and sqlite's under
+    95 %."""
+    series, _, (rate, _, _, _, _) = forgotten_ends(data)
+    achieved = {}
+    for v in ("pagever", "rustdb", "sqlite"):
+        points = need(series.get(v), f"forgotten-reader: {v}")
+        achieved[v] = sum(forgotten.number(row, "commits") for _, row in points) / points[-1][0]
+    ok = achieved["pagever"] >= 0.95 * rate and all(achieved[v] < 0.95 * rate for v in ("rustdb", "sqlite"))
+    return ok, f"target {g(rate)}/s: " + ", ".join(f"{v} {g(a)}/s" for v, a in achieved.items())

@@ -11,6 +11,7 @@ Keys (all under d/):
                                  end of its series, when that was (s), and how
                                  it ended ("ran the whole window", "its map
                                  filled", "was stopped at the memory limit")
+  fr-V-rate                      its achieved commits/s over its series
   fr-pagever-visible, fr-copy, fr-rate, fr-window
                                  pagever's retained_visible_bytes at the end,
                                  one copy of the database, the write rate and
@@ -79,6 +80,9 @@ def forgotten_values(results, host, out, fmt, human_bytes):
             out(f"fr-{v}-end", human_bytes(forgotten.number(last, "retained_bytes")))
             out(f"fr-{v}-t", fmt(t))
             out(f"fr-{v}-how", HOW.get(ended.get(v), "ended early") if v in ended else "ran the whole window")
+            total = sum(forgotten.number(row, "commits") for _, row in points)
+            if t > 0:
+                out(f"fr-{v}-rate", fmt(total / t))
             if v == "pagever":
                 out("fr-pagever-visible", human_bytes(forgotten.number(last, "retained_visible_bytes")))
                 out("fr-window", fmt(t))
