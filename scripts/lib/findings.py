@@ -34,6 +34,8 @@ Keys (all under d/):
                                  scan64, scan4k, rustdbscan, rustdbp99,
                                  homeoff, allocs) and pvf-repeats
   steal-warnings, load-warnings  the sweeps' warnings, all experiments
+  runs-all, runs-verified        the rows of every runs.csv, and those with
+                                 verified = 1 (their pages checked)
   pinned                         "pinned" when a recorded command has --pin,
                                  else "not pinned"
 """
@@ -184,6 +186,23 @@ def pagever_figure_values(results, host, out, fmt):
             out(f"pvf-{key}-hi", fmt(max(values)))
 
 
+def run_counts(results, host, out):
+    """Every run of every sweep (runs.csv), and those that verified pages."""
+    total = verified = 0
+    for name in sorted(os.listdir(results)):
+        path = os.path.join(results, name, host + ".runs.csv")
+        if os.path.isfile(path):
+            for row in runs.read_csv(path)[1]:
+                total += 1
+                verified += runs.cell(row.get("verified", "")) == 1.0
+    out("runs-all", fmt_int(total))
+    out("runs-verified", fmt_int(verified))
+
+
+def fmt_int(n):
+    return "{:,}".format(n)
+
+
 def methodology_values(results, host, out):
     steal = load = 0
     pinned = False
@@ -211,3 +230,4 @@ def generate(results, host, set_macro, fmt, human_bytes):
     decision_values(results, host, out)
     pagever_figure_values(results, host, out, fmt)
     methodology_values(results, host, out)
+    run_counts(results, host, out)
