@@ -483,3 +483,27 @@ def forgotten_closed_limit(data):
         ok &= v in ended and "limit" in ended[v] and t <= 20
         details.append(f"{v} {ended.get(v, 'ran')} at {g(t)} s")
     return ok, "; ".join(details)
+
+
+@claim("rp-home-one-reader")
+def rp_home_one_reader(data):
+    """rustdb-pagever: with one reader pagever's aggregate scan rate was at
+    least twice its --pv-home off ablation's; with eight it was not."""
+    r1 = data.value("rustdb-pagever", 1, "pagever", "scan_gbps_wall") / \
+        data.value("rustdb-pagever", 1, "pagever-home-off", "scan_gbps_wall")
+    r8 = data.value("rustdb-pagever", 8, "pagever", "scan_gbps_wall") / \
+        data.value("rustdb-pagever", 8, "pagever-home-off", "scan_gbps_wall")
+    return r1 >= 2 and r8 < 2, f"pagever / home-off: 1 reader {g(r1)}, 8 readers {g(r8)}"
+
+
+@claim("rp-pagever-behind-8")
+def rp_pagever_behind_8(data):
+    """rustdb-pagever at 8 readers: pagever's writer achieved under 95 % of
+    its target and mapped memory itself (writer_allocs > 0); rustdb's
+    achieved at least 95 %."""
+    target = data.value("rustdb-pagever", 8, "pagever", "write_rate")
+    p = data.value("rustdb-pagever", 8, "pagever", "commits_per_s")
+    allocs = data.value("rustdb-pagever", 8, "pagever", "writer_allocs")
+    r = data.value("rustdb-pagever", 8, "rustdb", "commits_per_s")
+    return p < 0.95 * target and allocs > 0 and r >= 0.95 * target, \
+        f"target {g(target)}/s: pagever {g(p)}/s ({g(allocs)} writer_allocs), rustdb {g(r)}/s"
