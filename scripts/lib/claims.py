@@ -507,3 +507,16 @@ def rp_pagever_behind_8(data):
     r = data.value("rustdb-pagever", 8, "rustdb", "commits_per_s")
     return p < 0.95 * target and allocs > 0 and r >= 0.95 * target, \
         f"target {g(target)}/s: pagever {g(p)}/s ({g(allocs)} writer_allocs), rustdb {g(r)}/s"
+
+
+@claim("retained-pagever-twice-rustdb")
+def retained_pagever_twice_rustdb(data):
+    """retained-read: at every read of 1000 ms or more, pagever's peak
+    retained bytes were between 1.5 and 2.5 times rustdb's."""
+    xs = [x for x in data.xs("retained-read", "pagever") if x >= 1000]
+    need(xs or None, "retained-read: reads >= 1000 ms")
+
+    def test(x):
+        p, r = (data.value("retained-read", x, v, "retained_peak_bytes") for v in ("pagever", "rustdb"))
+        return 1.5 * r <= p <= 2.5 * r, f"pagever/rustdb {g(p / r)}"
+    return every(data, "retained-read", "pagever", test, xs)
