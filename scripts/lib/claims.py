@@ -520,3 +520,27 @@ def retained_pagever_twice_rustdb(data):
         p, r = (data.value("retained-read", x, v, "retained_peak_bytes") for v in ("pagever", "rustdb"))
         return 1.5 * r <= p <= 2.5 * r, f"pagever/rustdb {g(p / r)}"
     return every(data, "retained-read", "pagever", test, xs)
+
+
+@claim("decision-pagever-over-budget")
+def decision_pagever_over_budget(data):
+    """In every decision-map cell pagever did not win, it was out for
+    retaining more than one copy of the database, or its p99 was within
+    2 ms of the winner's (a tie at this machine's noise)."""
+    rows = data.rows("decision-map")
+    controls = runs.meta_value(data.meta("decision-map"), "controls", "none,floor").split(",")
+    cells = decision.decide(rows, controls)
+    details, ok = [], True
+    for row in rows:
+        if row["variant"] != "pagever":
+            continue
+        key = tuple(decision.number(row, c) for c in ("hot_pct", "read_pause_ms", "write_rate"))
+        winner, p99, _ = cells[key]
+        if winner == "pagever":
+            continue
+        qualified, why = decision.qualifies(row)
+        mine = decision.number(row, "write_p99_us")
+        tie = qualified and winner and mine is not None and mine - p99 <= 2000
+        ok &= why == "over one copy" or bool(tie)
+        details.append(f"{key}: {winner} won; pagever {why or 'qualified, p99 %s us' % g(mine)}")
+    return ok, "; ".join(details) or "pagever won every cell"
