@@ -22,7 +22,8 @@ Keys (all under d/):
                                  that (only when it got there), its commits,
                                  and its last second's rate as a fraction
   stag-V-min, stag-V-max         staggered: V's retained / the exact minimum,
-                                 smallest and largest over the reader counts
+                                 smallest and largest over the reader counts;
+  stag-V-vis-min, stag-V-vis-max the same of its retained_visible_peak_bytes
   rp-scan-min, rp-scan-max       rustdb-pagever: pagever's aggregate scan
                                  rate / rustdb's, over the reader counts;
   rp-home-min, rp-home-max       pagever's / its --pv-home off ablation's
@@ -132,6 +133,12 @@ def staggered_values(results, host, out, fmt):
         if ratios:
             out(f"stag-{v}-min", fmt(min(ratios)))
             out(f"stag-{v}-max", fmt(max(ratios)))
+        visible = [_num(r, "retained_visible_peak_bytes") / _num(r, "retained_min_peak_bytes") for r in rows
+                   if r["variant"] == v and _num(r, "retained_visible_peak_bytes") is not None
+                   and _num(r, "retained_min_peak_bytes")]
+        if visible:
+            out(f"stag-{v}-vis-min", fmt(min(visible)))
+            out(f"stag-{v}-vis-max", fmt(max(visible)))
 
 
 def size_values(results, host, out, fmt):
