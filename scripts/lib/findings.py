@@ -29,6 +29,7 @@ Keys (all under d/):
   rp-home-min, rp-home-max       pagever's / its --pv-home off ablation's
   size-beta                      stall-size: the median memcpy bandwidth (GB/s)
   size-model-min, size-model-max fullcopy's worst commit / D/beta, >= 256 MiB
+  size-model-X                   D/beta at X MiB, in ms
   dm-cells, dm-V                 decision-map: cells, and cells V won
   pvf-NAME                       pagever-figures: the median of each figure
                                  (hang16, hang64, p999floor, p99floor,
@@ -151,6 +152,7 @@ def size_values(results, host, out, fmt):
     out("size-beta", fmt(runs.median([gbps for _, _, gbps in model])))
     ratios = []
     for x, size, gbps in model:
+        out(f"size-model-{x:g}", fmt(size / gbps / 1e6) + "\\,ms")
         for r in rows:
             if r["variant"] == "fullcopy" and float(r["x"]) == x and x >= 256 and _num(r, "write_max_us"):
                 ratios.append(_num(r, "write_max_us") / (size / gbps / 1000))
