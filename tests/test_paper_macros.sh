@@ -6,7 +6,12 @@
 #   scripts/paper-macros on tests/fixtures/results/ (host fx: stall-read,
 #     scan-write and timeline; 6 + 11 rows of 3 repeats) must give the
 #     macros below, leave out every value that was an empty cell, and
-#     refuse missing results or a bad argument.
+#     refuse missing results or a bad argument;
+#   the claims (scripts/lib/claims.py): rwlock-follows-read holds on the
+#     fixture (its worst commit, 1,002 ms, beside a 1,000 ms read), and
+#     when the fixture is changed to contradict it (a worst commit of 1 ms)
+#     paper-macros exits 1 naming it and the macro says 0; a claim whose
+#     data are absent is ? and fails without --allow-missing.
 # shellcheck source=fixtures/prelude.sh
 source "$(dirname "$0")/fixtures/prelude.sh"
 fixtures=$root/tests/fixtures
@@ -59,6 +64,22 @@ grep -q 'n/stall-read/10/floor/write_p999_us}' "$tex" && fail "an empty p99.9 go
 grep -q 'u/stall-read/1000/floor/scan_gbps}' "$tex" && fail "an empty scan rate got a macro"
 grep -q 'n/stall-read/1000/floor/write_p999_us}{700}' "$tex" || fail "floor's reported p99.9 is missing"
 grep -q 'scan-write/1000/seqlock/scan_pct}' "$tex" && fail "a share of an empty scan rate got a macro"
+
+# ---- the claims ----
+grep -qxF '\sb@set{c/rwlock-follows-read}{1}' "$tex" || fail "rwlock-follows-read does not hold on the fixture"
+grep -qxF '\sb@set{c/staggered-pagever-near-min}{?}' "$tex" || fail "a claim without data is not ?"
+grep -q '^holds  *rwlock-follows-read: x=1000: max 1e+03 ms' "$tmp/claims.txt" || fail "claims.txt: $(cat "$tmp/claims.txt")"
+cp -r "$fixtures/results" "$tmp/contra"
+sed -i 's/^\(stall-read,1000,rwlock,3,499000,400000,500000,995000,990000,999000\),1002000,/\1,1000,/' \
+  "$tmp/contra/stall-read/fx.csv"
+grep -q '^stall-read,1000,rwlock,.*,999000,1000,' "$tmp/contra/stall-read/fx.csv" || fail "the fixture edit did not apply"
+s=0
+RESULTS_DIR=$tmp/contra SNAPBENCH_HOST=fx "$root/scripts/paper-macros" --allow-missing \
+  --out "$tmp/contra.tex" 2>"$tmp/err" || s=$?
+[ "$s" = 1 ] || fail "a contradicted claim exited $s"
+grep -q "claim rwlock-follows-read is contradicted: x=1000: max 1 ms" "$tmp/err" || fail "not named: $(cat "$tmp/err")"
+grep -q "results contradict: rwlock-follows-read" "$tmp/err" || fail "no summary line: $(cat "$tmp/err")"
+grep -qxF '\sb@set{c/rwlock-follows-read}{0}' "$tmp/contra.tex" || fail "the contradicted claim's macro is not 0"
 
 # ---- missing results and bad usage ----
 s=0

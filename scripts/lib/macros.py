@@ -16,6 +16,8 @@ import csv
 import math
 import re
 
+import findings
+
 NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?$|^-?\.[0-9]+$")
 # Options of a sweep's first command that are not what the sweep holds
 # fixed: they vary per run or name files (each is followed by its value).
@@ -442,7 +444,15 @@ def retained_ratios(r, out, key_read):
 
 def staleness_and_readers(r, out):
     e, val = "staleness", r.val
-    xh = r.nearest(e, "leftright", 1e300)
+    # The longest read at which leftright missed any commit: a point whose
+    # reads all began before the first commit (a window too short for a
+    # second read) measures no staleness at all.
+    stale_xs = [x for x in r.xs.get(e, []) if r.have(e, x, "leftright", "stale_max_commits")
+                and num(r.values[(e, x, "leftright", "stale_max_commits")]) > 0]
+    xh = max(stale_xs, key=float) if stale_xs else ""
+    if xh:
+        out.set("d/stale-leftright-x", fmt(xh))
+        out.set("d/stale-leftright-max", fmt(r.values[(e, xh, "leftright", "stale_max_commits")]))
     stale, rate = val(e, xh, "leftright", "stale_max_commits"), val(e, xh, "leftright", "commits_per_s")
     if stale != "" and rate != "" and num(xh) > 0:
         out.ratio("stale-leftright-over-read-commits", stale, "%.17g" % (num(rate) * num(xh) / 1000))
@@ -556,6 +566,7 @@ def generate(results_dir, host, key_read, summaries, metas, timeline, runs_csv, 
     timeline_summaries(Timeline(timeline), out)
     side_by_side(SideBySide(runs_csv, runs_txt), out)
     stall_table(r, out, key_read)
+    findings.generate(results_dir, host, out.set, fmt, human_bytes)
     out.raw("\\def\\sbfigdir{%s}" % figdir)
     out.raw("\\makeatother")
     return header_text(results_dir, host) + "\n".join(meta_lines + out.lines) + "\n"
