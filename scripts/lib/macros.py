@@ -27,6 +27,8 @@ VARIED_OPTION = {"read_pause_ms": "--read-pause", "db_mib": "-p", "hot_pct": "--
                  "write_rate": "--write-rate", "readers": "-r", "t_s": ""}
 # The variants the retained-memory ratios compare with pagever.
 RETAINED_OTHERS = ("rcucow", "epochcow", "lmdb", "sqlite", "forkcow", "leftright")
+# Experiments whose every value is not made a macro (see measured_values).
+NO_VALUE_MACROS = ("decision-map",)
 
 
 # ---- formatting: about three significant digits, no exponent ----
@@ -370,7 +372,9 @@ def measured_values(r, out):
             out.set(f"x/{e}/{v}/max", xmax)
             out.set(f"xf/{e}/{v}/min", fmt(xmin) if xmin != "" else "")
             out.set(f"xf/{e}/{v}/max", fmt(xmax) if xmax != "" else "")
-            for x in xs:
+            # The decision map's cells are read by findings.py: their
+            # thousands of values as macros would overflow TeX's pool.
+            for x in (xs if e not in NO_VALUE_MACROS else []):
                 for c in r.headers[e][3:]:
                     if r.have(e, x, v, c):
                         out.setn(e, x, v, c, r.values[(e, x, v, c)])
