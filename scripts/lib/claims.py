@@ -24,6 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import calibration  # noqa: E402
 import decision  # noqa: E402
 import forgotten  # noqa: E402
+import pagever_figures  # noqa: E402
 import runs  # noqa: E402
 
 MIB = 1048576.0
@@ -72,22 +73,9 @@ class Data:
                             f"{experiment} x={x:g} {variant} {column}")
         raise Missing(f"{experiment} x={x:g} {variant}")
 
-    def maybe(self, experiment, x, variant, column):
-        try:
-            return self.value(experiment, x, variant, column)
-        except Missing:
-            return None
-
     def xs(self, experiment, variant):
         xs = sorted({float(r["x"]) for r in self.rows(experiment) if r.get("variant") == variant})
         return need(xs or None, f"{experiment}: no {variant}")
-
-    def variants(self, experiment):
-        seen = []
-        for r in self.rows(experiment):
-            if r["variant"] not in seen:
-                seen.append(r["variant"])
-        return seen
 
     def series(self, experiment):
         """A timeline experiment: ({variant: [(t_s, row)]}, meta)."""
@@ -133,10 +121,6 @@ def every(data, experiment, variant, test, xs=None):
     if failed:
         return False, "; ".join(failed)
     return True, "; ".join(f"x={x:g}: {text}" for x, _, text in results)
-
-
-def db_bytes(data, experiment, x, variant):
-    return data.value(experiment, x, variant, "pages") * data.value(experiment, x, variant, "page_size")
 
 
 # ---- the claims ----
@@ -288,7 +272,7 @@ def forgotten_pagever_plateau(data):
 def forgotten_others_grow(data):
     """The forgotten reader: rcucow, epochcow and leftright (try) did not
     level off: each was stopped at the memory limit; lmdb's map filled."""
-    series, ended, (_, _, pages, page, _) = forgotten_ends(data)
+    series, ended, _ = forgotten_ends(data)
     details, ok = [], True
     for v in ("rcucow", "epochcow", "leftright"):
         points = need(series.get(v), f"forgotten-reader: {v}")
@@ -325,8 +309,9 @@ def forgotten_closed_engines_slow(data):
     details, ok = [], True
     for v in ("sqlite", "rustdb"):
         points = need(series.get(v), f"forgotten-closed: {v}")
-        first = forgotten.rate_over(points, 0, 10)
-        last = forgotten.rate_over(points, max(0, len(points) - 10), 10)
+        second = forgotten.PER_SECOND
+        first = forgotten.rate_over(points, 0, second)
+        last = forgotten.rate_over(points, max(0, len(points) - second), second)
         need(first, f"forgotten-closed: {v} first second")
         ok &= last < 0.5 * first and v not in ended
         details.append(f"{v}: first second {g(first)}/s, last {g(last)}/s")
@@ -395,18 +380,10 @@ def decision_pagever_most(data):
 
 
 def pagever_figure(data, index):
-    """[(repeat, ratio)] of pagever_figures.FIGURES[index] over the repeats."""
-    import pagever_figures
+    """[(repeat, ratio or None)] of pagever_figures.FIGURES[index]."""
     path = os.path.join(data.dir, "pagever-figures", data.host + ".csv")
     need(os.path.isfile(path) or None, "pagever-figures/" + data.host + ".csv")
-    rows = runs.read_csv(path)[1]
-    _, _, _, num, den = pagever_figures.FIGURES[index]
-    out = []
-    for r in sorted({row["repeat"] for row in rows}, key=int):
-        n = pagever_figures.value(rows, num[0], r, num[1], num[2])
-        d = pagever_figures.value(rows, den[0], r, den[1], den[2]) if den else 1.0
-        out.append((r, n / d if isinstance(n, float) and isinstance(d, float) and d else None))
-    return need(out or None, "pagever-figures: no repeat")
+    return need(pagever_figures.ratios(runs.read_csv(path)[1], index) or None, "pagever-figures: no repeat")
 
 
 @claim("pvf-hang-finishes")

@@ -94,8 +94,9 @@ def forgotten_values(results, host, out, fmt, human_bytes):
     if series:
         closed = forgotten.closed_loop(series, forgotten.ended_runs(meta))
         for v, points in series.items():
-            first = forgotten.rate_over(points, 0, 10)
-            last = forgotten.rate_over(points, max(0, len(points) - 10), 10)
+            second = forgotten.PER_SECOND
+            first = forgotten.rate_over(points, 0, second)
+            last = forgotten.rate_over(points, max(0, len(points) - second), second)
             total = sum(forgotten.number(row, "commits") for _, row in points)
             out(f"fc-{v}-commits", fmt(total))
             if first:
@@ -103,6 +104,13 @@ def forgotten_values(results, host, out, fmt, human_bytes):
                 out(f"fc-{v}-last", fmt(last / first))
             if closed[v][2] is not None:
                 out(f"fc-{v}-fraction", fmt(closed[v][2]))
+
+
+def out_range(out, key, values, fmt, low="min", high="max"):
+    """KEY-min and KEY-max (or the names given) of values, when there are any."""
+    if values:
+        out(f"{key}-{low}", fmt(min(values)))
+        out(f"{key}-{high}", fmt(max(values)))
 
 
 def ratio_range(rows, variant, num_col, other, den_col, key, out, fmt):
@@ -118,9 +126,7 @@ def ratio_range(rows, variant, num_col, other, den_col, key, out, fmt):
         a, b = _num(row, num_col), _num(by[(x, other)], den_col)
         if a is not None and b:
             ratios.append(a / b)
-    if ratios:
-        out(f"{key}-min", fmt(min(ratios)))
-        out(f"{key}-max", fmt(max(ratios)))
+    out_range(out, key, ratios, fmt)
 
 
 def staggered_values(results, host, out, fmt):
@@ -128,18 +134,11 @@ def staggered_values(results, host, out, fmt):
     if not rows:
         return
     for v in sorted({r["variant"] for r in rows}):
-        ratios = [_num(r, "retained_peak_bytes") / _num(r, "retained_min_peak_bytes") for r in rows
-                  if r["variant"] == v and _num(r, "retained_peak_bytes") is not None
-                  and _num(r, "retained_min_peak_bytes")]
-        if ratios:
-            out(f"stag-{v}-min", fmt(min(ratios)))
-            out(f"stag-{v}-max", fmt(max(ratios)))
-        visible = [_num(r, "retained_visible_peak_bytes") / _num(r, "retained_min_peak_bytes") for r in rows
-                   if r["variant"] == v and _num(r, "retained_visible_peak_bytes") is not None
-                   and _num(r, "retained_min_peak_bytes")]
-        if visible:
-            out(f"stag-{v}-vis-min", fmt(min(visible)))
-            out(f"stag-{v}-vis-max", fmt(max(visible)))
+        for column, key in (("retained_peak_bytes", f"stag-{v}"),
+                            ("retained_visible_peak_bytes", f"stag-{v}-vis")):
+            out_range(out, key, [_num(r, column) / _num(r, "retained_min_peak_bytes") for r in rows
+                                 if r["variant"] == v and _num(r, column) is not None
+                                 and _num(r, "retained_min_peak_bytes")], fmt)
 
 
 def size_values(results, host, out, fmt):
@@ -182,20 +181,14 @@ def pagever_figure_values(results, host, out, fmt):
     _, rows = runs.read_csv(path)
     repeats = sorted({row["repeat"] for row in rows}, key=int)
     out("pvf-repeats", str(len(repeats)))
-    for key, (_, _, _, num, den) in zip(PVF_KEYS, pagever_figures.FIGURES):
-        values = []
-        for r in repeats:
-            n = pagever_figures.value(rows, num[0], r, num[1], num[2])
-            d = pagever_figures.value(rows, den[0], r, den[1], den[2]) if den else 1.0
-            if isinstance(n, float) and isinstance(d, float) and d:
-                values.append(n / d)
+    for index, key in enumerate(PVF_KEYS):
+        values = [v for _, v in pagever_figures.ratios(rows, index) if v is not None]
         if values:
             out(f"pvf-{key}", fmt(runs.median(values)))
-            out(f"pvf-{key}-lo", fmt(min(values)))
-            out(f"pvf-{key}-hi", fmt(max(values)))
+        out_range(out, f"pvf-{key}", values, fmt, "lo", "hi")
 
 
-def run_counts(results, host, out):
+def run_counts(results, host, out, fmt):
     """Every run of every sweep (runs.csv), and those that verified pages."""
     total = verified = 0
     for name in sorted(os.listdir(results)):
@@ -204,12 +197,8 @@ def run_counts(results, host, out):
             for row in runs.read_csv(path)[1]:
                 total += 1
                 verified += runs.cell(row.get("verified", "")) == 1.0
-    out("runs-all", fmt_int(total))
-    out("runs-verified", fmt_int(verified))
-
-
-def fmt_int(n):
-    return "{:,}".format(n)
+    out("runs-all", fmt(total))
+    out("runs-verified", fmt(verified))
 
 
 def methodology_values(results, host, out):
@@ -239,4 +228,4 @@ def generate(results, host, set_macro, fmt, human_bytes):
     decision_values(results, host, out)
     pagever_figure_values(results, host, out, fmt)
     methodology_values(results, host, out)
-    run_counts(results, host, out)
+    run_counts(results, host, out, fmt)

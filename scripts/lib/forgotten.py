@@ -33,6 +33,7 @@ import sys
 from runs import cell, fail, main_guard, meta_value, read_csv, read_meta, write_whole
 
 SLOT_S = 0.1
+PER_SECOND = int(round(1 / SLOT_S))  # slots in a second
 THRESHOLD_COMMITS = 1_000_000
 PROLOGUE_S = 0.05  # the writers' calibration before the schedule (harness/run.c)
 MIB = 1048576.0
@@ -124,7 +125,7 @@ def commits_text(count):
 def closed_loop(series, ended, threshold=THRESHOLD_COMMITS):
     """{variant: (title words, end point or None, fraction or None)}."""
     out = {}
-    per_second = int(round(1 / SLOT_S))
+    per_second = PER_SECOND
     for v, points in series.items():
         first = rate_over(points, 0, per_second)
         total, reached = 0.0, None
@@ -193,7 +194,7 @@ def rates_text(series):
     """variant,t_s,commits_per_s over whole seconds of each series (its
     last, partial second over the slots it has), for the closed loop's
     panel: 100-ms slots are too noisy over 120 s."""
-    per_second = int(round(1 / SLOT_S))
+    per_second = PER_SECOND
     rows = ["variant,t_s,commits_per_s"]
     for v, points in series.items():
         for start in range(0, len(points), per_second):

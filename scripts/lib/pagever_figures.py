@@ -72,19 +72,27 @@ FIGURES = [
 ]
 
 
+def ratios(rows, index):
+    """[(repeat, ratio)] of FIGURES[index] in each repeat, ascending: its
+    numerator over its denominator (1 when it has none), None where a cell
+    is empty or the denominator is 0."""
+    _, _, _, num, den = FIGURES[index]
+    out = []
+    for r in sorted({row["repeat"] for row in rows}, key=int):
+        n = value(rows, num[0], r, num[1], num[2])
+        d = value(rows, den[0], r, den[1], den[2]) if den else 1.0
+        ok = runs.is_number(n) and runs.is_number(d) and d != 0
+        out.append((r, n / d if ok else None))
+    return out
+
+
 def report(all_csv):
     header, rows = runs.read_csv(all_csv)
-    repeats = sorted({row["repeat"] for row in rows}, key=int)
     failed = 0
-    for name, goal, test, num, den in FIGURES:
-        values, missing = [], 0
-        for r in repeats:
-            n = value(rows, num[0], r, num[1], num[2])
-            d = value(rows, den[0], r, den[1], den[2]) if den else 1.0
-            if n is None or d is None or d == 0:
-                missing += 1
-            else:
-                values.append(n / d)
+    for index, (name, goal, test, num, den) in enumerate(FIGURES):
+        each_repeat = ratios(rows, index)
+        values = [v for _, v in each_repeat if v is not None]
+        missing = len(each_repeat) - len(values)
         if not values:
             print(f"{name}: goal {goal}: NOT MEASURED ({missing} repeats with empty cells)")
             failed += test is not None
