@@ -159,7 +159,7 @@ struct pagever {
 	char *carve_slab;             /* writer (or open) */
 	size_t carve_next;
 	struct slab_list carved;      /* writer (or open) */
-	struct slab_list refilled;    /* trimmer */
+	struct slab_list refilled;    /* the holder of `refilling` */
 	_Atomic uint64_t mapped_bytes;
 	uint64_t table_bytes;         /* page table and slots, fixed at open */
 	/* Freed versions: a stack pushed by the trimmer (and the writer) and
@@ -167,7 +167,9 @@ struct pagever {
 	_Atomic(struct version *) pool;
 	_Atomic uint64_t pooled;      /* about how many */
 	_Atomic uint64_t taken;       /* versions the writer has used */
-	uint64_t refill_taken;        /* trimmer: `taken` at its last refill */
+	uint64_t refill_taken;        /* `refilling`: `taken` at the last refill */
+	/* Held by whoever refills the pool (the trimmer, an end_read). */
+	atomic_flag refilling;
 
 	/* Trimming. */
 	pthread_mutex_t trim_lock;
@@ -194,6 +196,9 @@ struct pagever {
 
 	/* The trimmer thread. */
 	_Atomic bool stopping;
+	/* An end_read found the trim lock taken and left its turn to the
+	 * trimmer (trimmer.c). */
+	_Atomic bool handed_over;
 	sem_t wake;
 	pthread_t trimmer;
 };
@@ -225,7 +230,8 @@ void pv_store_close(struct pagever *s);
 struct version *pv_version_get(struct pagever *s);
 /* Gives a dead version to the pool (the trimmer, or the writer). */
 void pv_version_put(struct pagever *s, struct version *v);
-/* The trimmer's refill: maps and faults in slabs ahead of need. */
+/* The refill: maps and faults in slabs ahead of need.  The trimmer or an
+ * end_read; returns at once when the other is refilling. */
 void pv_pool_refill(struct pagever *s);
 
 /* ---- readers.c ---- */
@@ -318,6 +324,9 @@ void pv_writer_note_queued(struct pagever *s, uint64_t before,
                            uint64_t after);
 void pv_trimmer_stop(struct pagever *s);
 void pv_trimmer_wake(struct pagever *s);
+/* An ending reader's turn of upkeep, if the trim lock is free (else it is
+ * handed to the trimmer); true when nothing is left for the trimmer. */
+bool pv_reader_upkeep(struct pagever *s);
 /* The writer's back-pressure: when the trimmer has fallen behind, trims
  * and reuses one bounded batch itself, if the trim lock is free. */
 void pv_writer_catch_up(struct pagever *s);
