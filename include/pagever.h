@@ -156,7 +156,7 @@ PAGEVER_API const void *pagever_page(pagever_reader *reader, uint64_t pageno);
  * Waits for nothing: it tries the trim lock once and otherwise wakes the
  * trimmer.  Cost, when it gets the lock: the store's upkeep, which readers
  * pay for since history is kept for them — a trim pass over the versions
- * replaced since the last one (at most 4,096) and those kept for readers,
+ * replaced since the last one (at most 16,384) and those kept for readers,
  * the reuse of what is free (a page copy for each page moved back home)
  * and a refill of the writer's pool. */
 PAGEVER_API int pagever_end_read(pagever_reader *reader);

@@ -26,16 +26,17 @@
  *                live readers see, and those not yet trimmed: at most the
  *                trimmer's backlog, bounded by the writer's back-pressure).
  *   end_read     one trylock of the trim lock; if it succeeds, a turn of
- *                upkeep (trimmer.c): a trim pass of at most TRIMMER_BATCH
- *                new versions and the kept ones, the reuse of what the walks
- *                released (a page copy per page moved home) and a refill
- *                of at most REFILL_SLABS slabs; work, no wait.  Else, or
- *                when a batch is left, one sem_post to the trimmer.
+ *                upkeep (trimmer.c): trim passes of at most READER_BATCHES
+ *                x TRIMMER_BATCH new versions and the kept ones, the reuse
+ *                of what the walks released (a page copy per page moved
+ *                home) and a refill of at most REFILL_SLABS slabs; work,
+ *                no wait.  Else, or when a batch is left, one sem_post to
+ *                the trimmer.
  *   begin_write  waits for another thread's open transaction (the writer
  *                mutex), never for a reader or the trimmer.
  *   write_page   one exchange to claim a free home slot; one exchange to
- *                take the pool; when the pool is empty and the trimmer is
- *                QUEUE_LIMIT versions behind, a trylock and one bounded
+ *                take the pool; when the pool is empty and QUEUE_LIMIT
+ *                versions wait undecided, a trylock and one bounded
  *                batch of trimming (trimmer.c); else an mmap and its page
  *                faults (writer_allocs).
  *   commit       per page one head CAS, retried at most once (a move home
@@ -437,6 +438,12 @@ int pagever_commit(pagever *s, uint64_t *commit_out)
 	atomic_store(&s->committed, commit);
 	if (k) {
 		count_visible(s, commit);
+		/* Relaxed: a hint (the back-pressure's and the trimmer's).
+		 * Counted before the push, so that a pass that decides these
+		 * versions never subtracts them first: the count is at least
+		 * the versions undecided. */
+		uint64_t before = atomic_fetch_add_explicit(&s->queued, k,
+		                                            memory_order_relaxed);
 		/* Relaxed: a first guess, checked and published by the CAS. */
 		struct version *top = atomic_load_explicit(&s->queue,
 		                                           memory_order_relaxed);
@@ -448,9 +455,6 @@ int pagever_commit(pagever *s, uint64_t *commit_out)
 		while (!atomic_compare_exchange_weak_explicit(
 			       &s->queue, &top, s->replaced[0],
 			       memory_order_release, memory_order_relaxed));
-		/* Relaxed: a hint for waking the trimmer. */
-		uint64_t before = atomic_fetch_add_explicit(&s->queued, k,
-		                                            memory_order_relaxed);
 		pv_writer_note_queued(s, before, before + k);
 	}
 	s->dirty_count = 0;

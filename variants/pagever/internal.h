@@ -176,6 +176,11 @@ struct pagever {
 	const void *trim_owner;       /* checks: the holder, or NULL */
 	/* Writer -> trimmer: replaced versions (a Treiber stack). */
 	_Atomic(struct version *) queue;
+	/* Versions replaced and not yet decided, in the queue or the
+	 * backlog: added by the writer before its push, subtracted by the
+	 * pass that decides them.  (Reset when a pass took the queue, it
+	 * hid a backlog that grew without bound behind passes of one
+	 * batch: at 100,000 commits/s the back-pressure never acted.) */
 	_Atomic uint64_t queued;
 	/* trim lock: taken from the queue, not yet decided (a pass decides
 	 * at most its limit) */
@@ -196,9 +201,6 @@ struct pagever {
 
 	/* The trimmer thread. */
 	_Atomic bool stopping;
-	/* An end_read found the trim lock taken and left its turn to the
-	 * trimmer (trimmer.c). */
-	_Atomic bool handed_over;
 	sem_t wake;
 	pthread_t trimmer;
 };
@@ -324,8 +326,8 @@ void pv_writer_note_queued(struct pagever *s, uint64_t before,
                            uint64_t after);
 void pv_trimmer_stop(struct pagever *s);
 void pv_trimmer_wake(struct pagever *s);
-/* An ending reader's turn of upkeep, if the trim lock is free (else it is
- * handed to the trimmer); true when nothing is left for the trimmer. */
+/* An ending reader's turn of upkeep, if the trim lock is free; true when
+ * nothing is left for the trimmer. */
 bool pv_reader_upkeep(struct pagever *s);
 /* The writer's back-pressure: when the trimmer has fallen behind, trims
  * and reuses one bounded batch itself, if the trim lock is free. */
