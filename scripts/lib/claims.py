@@ -417,41 +417,47 @@ def pvf_allocs(data):
     return all(v == 0 for v in values), "writer_allocs: " + " ".join("-" if v is None else g(v) for v in values)
 
 
-# Measured at a commit of its own: pagever's figures were re-measured
-# after a change to pagever that the sweeps predate (claim pvf-own-commit).
-OWN_COMMIT = ("pagever-figures",)
+# Measured again at a later commit, after the change to pagever's upkeep
+# (ending readers do it): the experiments where pagever's readers scan flat
+# out, and pagever's own figures (claim remeasured-commit).
+REMEASURED = ("pagever-figures", "rustdb-pagever", "scan-write")
 
 
-@claim("single-commit")
-def single_commit(data):
-    """Every meta under results/ (but quick/ and OWN_COMMIT) names the same
-    commit and a clean tree."""
+def commits_of(data, names):
+    """The commits the metas of `names` name, and those of them that were
+    measured from a dirty tree."""
     commits, dirty = set(), []
-    for name in sorted(os.listdir(data.dir)):
+    for name in names:
         path = os.path.join(data.dir, name, data.host + ".meta")
-        if name == "quick" or name in OWN_COMMIT or not os.path.isfile(path):
+        if not os.path.isfile(path):
             continue
         meta = runs.read_meta(path)
         commits.add(runs.meta_value(meta, "git_commit", "?"))
         if runs.meta_value(meta, "dirty", "no") != "no":
             dirty.append(name)
+    return commits, dirty
+
+
+@claim("single-commit")
+def single_commit(data):
+    """Every meta under results/ (but quick/ and REMEASURED) names the same
+    commit and a clean tree."""
+    names = [n for n in sorted(os.listdir(data.dir)) if n != "quick" and n not in REMEASURED]
+    commits, dirty = commits_of(data, names)
     need(commits or None, "no meta")
     return len(commits) == 1 and not dirty, \
         f"{len(commits)} commit(s): {' '.join(sorted(c[:12] for c in commits))}; dirty: {' '.join(dirty) or 'none'}"
 
 
-@claim("pvf-own-commit")
-def pvf_own_commit(data):
-    """pagever's figures name a clean tree at a commit other than the
-    sweeps' (the paper says which, and why)."""
-    own = runs.read_meta(need(os.path.isfile(os.path.join(data.dir, "pagever-figures", data.host + ".meta"))
-                              and os.path.join(data.dir, "pagever-figures", data.host + ".meta"),
-                              "pagever-figures: meta"))
-    mine = runs.meta_value(own, "git_commit", "?")
-    sweeps = runs.read_meta(os.path.join(data.dir, "stall-read", data.host + ".meta"))
-    theirs = runs.meta_value(sweeps, "git_commit", "?")
-    clean = runs.meta_value(own, "dirty", "no") == "no"
-    return clean and mine != theirs, f"pagever-figures at {mine[:12]} ({'clean' if clean else 'dirty'}), the sweeps at {theirs[:12]}"
+@claim("remeasured-commit")
+def remeasured_commit(data):
+    """The REMEASURED experiments name one clean commit, other than the
+    rest's."""
+    mine, dirty = commits_of(data, REMEASURED)
+    need(mine or None, "no meta of " + ", ".join(REMEASURED))
+    rest, _ = commits_of(data, [n for n in sorted(os.listdir(data.dir)) if n != "quick" and n not in REMEASURED])
+    return len(mine) == 1 and not dirty and not (mine & rest), \
+        f"{' '.join(sorted(c[:12] for c in mine))} ({'dirty: ' + ' '.join(dirty) if dirty else 'clean'}); the rest at {' '.join(sorted(c[:12] for c in rest))}"
 
 
 @claim("forgotten-rustdb-plateau")
