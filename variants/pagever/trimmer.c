@@ -51,8 +51,14 @@
 /* An end_read's turn decides at most this many batches. */
 #define READER_BATCHES 4u
 /* The trimmer leaves the upkeep to end_read while some read has ended
- * within this time. */
-#define READS_END_OFTEN_NS 100000000u
+ * within this time.  Shorter than the gap between the ends of flat-out
+ * scans here (5-40 ms), and short enough that a writer at 10,000
+ * commits/s of 4 pages queues under QUEUE_LIMIT after a read ends, when
+ * the next read may pause: with 100 ms the writer caught up itself after
+ * every end of a 1-s read.  (Telling a starved trimmer by its late
+ * wake-ups did not do: one punctual wake-up between preemptions let it
+ * take the lock, and at 100,000 commits/s the writer fell to 19,000/s.) */
+#define READS_END_OFTEN_NS 50000000u
 
 /* Reuses the batch whose chain walks are over, starts the wait for what
  * was unlinked since, and polls it at once: a wait seldom finds a walk
