@@ -563,6 +563,21 @@ def rp_home_every_count(data):
     return every(data, "rustdb-pagever", "pagever", test)
 
 
+@claim("rp-homeoff-one-stall")
+def rp_homeoff_one_stall(data):
+    """rustdb-pagever: exactly one run stalled its writer for over 3 s with
+    no commit in the window: pagever-home-off at 8 readers."""
+    path = os.path.join(data.dir, "rustdb-pagever", data.host + ".runs.csv")
+    need(os.path.isfile(path) or None, "rustdb-pagever runs")
+    stalled = [r for r in runs.read_csv(path)[1]
+               if runs.is_number(runs.cell(r["write_max_us"])) and runs.cell(r["write_max_us"]) > 3e6]
+    what = [f"{r['variant']} x={r['x']} repeat {r['repeat']}: {r['commits']} commits, max {g(runs.cell(r['write_max_us']) / 1e3)} ms"
+            for r in stalled]
+    ok = len(stalled) == 1 and stalled[0]["variant"] == "pagever-home-off" and stalled[0]["x"] == "8" \
+        and runs.cell(stalled[0]["commits"]) == 0
+    return ok, "; ".join(what) or "none"
+
+
 @claim("rp-pagever-keeps-8")
 def rp_pagever_keeps_8(data):
     """rustdb-pagever at 8 readers: pagever's writer achieved at least 95 %
