@@ -150,12 +150,15 @@ PAGEVER_API int pagever_read_page(pagever_reader *reader, uint64_t pageno,
 PAGEVER_API const void *pagever_page(pagever_reader *reader, uint64_t pageno);
 
 /* Ends the read: page pointers it returned become invalid, and versions
- * kept only for it are freed at once when the trimmer is idle, else by the
- * trimmer within about a millisecond.  Returns PAGEVER_OK, PAGEVER_EINVAL
- * (a NULL handle) or PAGEVER_ESTATE (not reading).
+ * kept only for it are freed at once when the trim lock is free, else by
+ * the trimmer within about a millisecond.  Returns PAGEVER_OK,
+ * PAGEVER_EINVAL (a NULL handle) or PAGEVER_ESTATE (not reading).
  * Waits for nothing: it tries the trim lock once and otherwise wakes the
- * trimmer.  Cost: a trim pass over the versions kept for readers when it
- * gets the lock. */
+ * trimmer.  Cost, when it gets the lock: the store's upkeep, which readers
+ * pay for since history is kept for them — a trim pass over the versions
+ * replaced since the last one (at most 16,384) and those kept for readers,
+ * the reuse of what is free (a page copy for each page moved back home)
+ * and a refill of the writer's pool. */
 PAGEVER_API int pagever_end_read(pagever_reader *reader);
 
 /* Opens the write transaction.  Returns PAGEVER_OK, PAGEVER_EINVAL (a NULL

@@ -22,6 +22,13 @@
  * internals (internal.h): the trim lock, to freeze outside it, and the
  * counts of memory mapped and pooled.
  *
+ * A third run adds a reader that ends a read every few microseconds and
+ * paces the writer at WITH_READER_RATE commits/s, the trimmer frozen as
+ * before: with reads ending often the readers do the upkeep (trimmer.c),
+ * so after a warm-up the writer must neither map memory (writer_allocs)
+ * nor trim (writer_trims).  When end_read only trimmed and left reuse and
+ * the pool to the trimmer, the writer mapped memory throughout.
+ *
  * What it does not bound: the history's peak (printed), for the reason
  * above; and retained_bytes, which also counts the pool: the pool is sized
  * by what the writer took while the trimmer was away, and is never
@@ -43,10 +50,14 @@
 #define PAGES 16
 #define PAGE_SIZE 256
 #define PAGES_PER_COMMIT 2
-/* Versions of history allowed beyond two slabs: a few times what the
- * writer's back-pressure lets wait before it trims (1,024) and trims at
- * once (2,048). */
-#define HISTORY_BOUND 8192u
+/* Versions of history allowed beyond two slabs: what the writer's
+ * back-pressure lets wait before it trims (4,096, QUEUE_LIMIT in
+ * trimmer.c) and trims at once (8,192), with room to spare. */
+#define HISTORY_BOUND 16384u
+/* The paced writer beside the reader, and the warm-up after which its
+ * allocations and trims are counted. */
+#define WITH_READER_RATE 20000u
+#define WARM_UP_NS 200000000u
 /* Threads in this process, at most. */
 #define MAX_THREADS 64
 
@@ -125,9 +136,36 @@ static pid_t new_thread(const pid_t *before, size_t nb, const pid_t *after,
 	return found;
 }
 
-/* One run; prints a line.  0 when the history stayed bounded, 1 when not,
- * 3 when it could not run. */
-static int run(bool move_home, double seconds)
+/* The reader of the third run: back-to-back reads of two pages. */
+struct reader_arg {
+	struct pagever *s;
+	_Atomic bool stop;
+	uint64_t reads;
+	int status;
+};
+
+static void *reader_main(void *p)
+{
+	struct reader_arg *a = p;
+	uint64_t sum = 0;
+	/* Relaxed: a stop flag; the join orders the rest. */
+	while (!atomic_load_explicit(&a->stop, memory_order_relaxed)) {
+		pagever_reader r = {0};
+		a->status = pagever_begin_read(a->s, &r);
+		if (a->status != PAGEVER_OK)
+			break;
+		for (uint64_t n = 0; n < 2; n++)
+			sum += *(const volatile uint64_t *)pagever_page(&r, n);
+		pagever_end_read(&r);
+		a->reads++;
+	}
+	return (void *)(uintptr_t)(sum & 0);
+}
+
+/* One run; prints a line.  0 when the history stayed bounded (and, with
+ * the reader, the writer neither mapped nor trimmed after the warm-up), 1
+ * when not, 3 when it could not run. */
+static int run(bool move_home, bool with_reader, double seconds)
 {
 	pid_t before[MAX_THREADS], after[MAX_THREADS];
 	size_t nb = freeze_list_threads(before, MAX_THREADS);
@@ -162,10 +200,35 @@ static int run(bool move_home, double seconds)
 		pagever_close(s);
 		return 3;
 	}
+	struct reader_arg reader = {.s = s};
+	pthread_t reader_thread;
+	if (with_reader &&
+	    pthread_create(&reader_thread, NULL, reader_main, &reader) != 0) {
+		freezer_stop(&freezer);
+		freeze_unregister(0);
+		pagever_close(s);
+		fprintf(stderr, "bounded_memory: cannot start a thread\n");
+		return 3;
+	}
 	int64_t peak = 0;
-	uint64_t commits = 0, x = 1;
-	for (uint64_t end = freeze_now_ns() + (uint64_t)(seconds * 1e9);
+	uint64_t commits = 0, x = 1, start = freeze_now_ns();
+	uint64_t allocs_warm = UINT64_MAX, trims_warm = 0;
+	for (uint64_t end = start + (uint64_t)(seconds * 1e9);
 	     freeze_now_ns() < end && status == PAGEVER_OK;) {
+		if (with_reader) {
+			uint64_t due = start + commits * 1000000000u /
+			                       WITH_READER_RATE;
+			uint64_t now = freeze_now_ns();
+			if (now < due)
+				freeze_sleep_ns(due - now);
+			if (allocs_warm == UINT64_MAX &&
+			    now >= start + WARM_UP_NS) {
+				struct pagever_stats st;
+				pagever_stats(s, &st);
+				allocs_warm = st.writer_allocs;
+				trims_warm = st.writer_trims;
+			}
+		}
 		status = pagever_begin_write(s);
 		uint64_t first = 0;
 		for (unsigned k = 0; k < PAGES_PER_COMMIT && status == PAGEVER_OK;
@@ -189,6 +252,13 @@ static int run(bool move_home, double seconds)
 		if (history > peak)
 			peak = history;
 	}
+	if (with_reader) {
+		/* Relaxed: the join orders the reader's stores. */
+		atomic_store_explicit(&reader.stop, true, memory_order_relaxed);
+		pthread_join(reader_thread, NULL);
+		if (reader.status != PAGEVER_OK)
+			status = reader.status;
+	}
 	freezer_stop(&freezer);
 	freeze_unregister(0);
 	struct pagever_stats stats;
@@ -206,11 +276,22 @@ static int run(bool move_home, double seconds)
 	                                     memory_order_relaxed);
 	/* The trimmer really fell behind: several freezes. */
 	bool ok = worst <= (int64_t)bound && frozen >= 3 &&
-	          stats.retained_visible_peak_bytes == 0;
-	printf("%-4s home %-3s commits %-9llu freezes %-3llu history after a "
+	          (with_reader || stats.retained_visible_peak_bytes == 0);
+	if (with_reader) {
+		bool warm = allocs_warm != UINT64_MAX;
+		uint64_t allocs = warm ? stats.writer_allocs - allocs_warm : 0;
+		uint64_t trims = warm ? stats.writer_trims - trims_warm : 0;
+		ok = ok && warm && allocs == 0 && trims == 0 && reader.reads;
+		printf("     with a reader (%llu reads): after the warm-up the "
+		       "writer mapped %llu slabs and trimmed %llu times (both "
+		       "must be 0)\n", (unsigned long long)reader.reads,
+		       (unsigned long long)allocs, (unsigned long long)trims);
+	}
+	printf("%-4s home %-3s%s commits %-9llu freezes %-3llu history after a "
 	       "freeze %lld versions (bound %llu), peak %lld  writer trims "
 	       "%llu  retained peak %.1f MiB\n",
 	       ok ? "ok" : "FAIL", move_home ? "on" : "off",
+	       with_reader ? " reader" : "",
 	       (unsigned long long)commits, (unsigned long long)frozen,
 	       (long long)worst, (unsigned long long)bound, (long long)peak,
 	       (unsigned long long)stats.writer_trims,
@@ -244,8 +325,9 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	int status = 0;
-	for (int home = 1; home >= 0; home--) {
-		int r = run(home, seconds);
+	for (int k = 0; k < 3; k++) {
+		/* Home on, home off, then home on beside a reader. */
+		int r = run(k != 1, k == 2, seconds);
 		/* A broken bound (1) wins over a resource error (3). */
 		if (r == 1 || (r == 3 && status == 0))
 			status = r;

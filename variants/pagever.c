@@ -12,23 +12,25 @@
  * 2019) prunes MVCC versions the same way.  The library differs from
  * RustDb (the `rustdb` variant is RustDb as it is): no lock on the read
  * path, chains walked under the reader's own slot, home slots that keep
- * rewritten pages in page order, a background trimmer with a bounded
- * back-pressure in the writer.
+ * rewritten pages in page order, upkeep done by ending readers and a
+ * background trimmer, with a bounded back-pressure in the writer.
  *
  * Costs (variants/pagever/api.c and the files beside it give the
  * arguments).  Writer stall: none for readers — commit takes no lock a
  * reader or the trimmer holds, waits for no grace period and takes no
  * interrupt from one; it copies each page it writes once, CASes each head
  * (at most one retry, after a move home) and reads every reader slot once;
- * it maps memory only when the pool the trimmer keeps faulted in is empty
- * (writer_allocs) and trims a bounded batch itself only when the trimmer
- * has fallen 1,024 versions behind (writer_trims); the trimmer runs at
- * nice 19, so that on short cores it does not take the writer's.  Reader
+ * it maps memory only when the pool kept faulted in is empty
+ * (writer_allocs) and trims a bounded batch itself only when 4,096
+ * versions wait (writer_trims); the trimmer runs at nice 19, so that on
+ * short cores it does not take the writer's, and ending readers do the
+ * upkeep while reads end often (variants/pagever/trimmer.c).  Reader
  * overhead: a page not committed since the read began costs two loads
  * (head_data, then started or head_since); a newer one a full fence and
  * a walk of its newer versions; a moved one a second copy kept for it
  * until the read ends; begin_read a slot claim and three seq_cst stores;
- * end_read one trylock and a wake-up.
+ * end_read one trylock and, if it gets the lock, a turn of upkeep (a trim
+ * pass, reuse with a page copy per page moved home, a pool refill).
  * Memory retained: one page and a 64-byte header per version some live
  * reader can see (retained_visible_bytes), at most one per page written
  * during the read per distinct reader time; retained_bytes adds the pool,

@@ -34,7 +34,8 @@ Keys (all under d/):
   pvf-NAME                       pagever-figures: the median of each figure
                                  (hang16, hang64, p999floor, p99floor,
                                  scan64, scan4k, rustdbscan, rustdbp99,
-                                 homeoff, allocs) and pvf-repeats
+                                 homeoff, allocs, r8rate, r8allocs,
+                                 r8rustdb) and pvf-repeats
   steal-warnings, load-warnings  the sweeps' warnings, all experiments
   runs-all, runs-verified        the rows of every runs.csv, and those with
                                  verified = 1 (their pages checked)
@@ -54,7 +55,7 @@ import runs  # noqa: E402
 
 HOW = {"map full": "its map filled", "stopped at the memory limit": "was stopped at the memory limit"}
 PVF_KEYS = ("hang16", "hang64", "p999floor", "p99floor", "scan64", "scan4k", "rustdbscan",
-            "rustdbp99", "homeoff", "allocs")
+            "rustdbp99", "homeoff", "allocs", "r8rate", "r8allocs", "r8rustdb")
 
 
 def _summary(results, experiment, host):

@@ -69,6 +69,12 @@ FIGURES = [
      None, ("pv-home-off", "pagever", "scan_gbps"), ("scan4k-alone", "none", "scan_gbps")),
     ("pagever's writer_allocs beside the 1 s-pause reader", "(count)",
      None, ("floor", "pagever", "writer_allocs"), None),
+    ("pagever's commits/s beside 8 flat-out readers, target 5000", ">= 4750",
+     lambda r: r >= 4750, ("readers-8", "pagever", "commits_per_s"), None),
+    ("pagever's writer_allocs beside 8 flat-out readers", "(count)",
+     None, ("readers-8", "pagever", "writer_allocs"), None),
+    ("rustdb's commits/s beside 8 flat-out readers, target 5000", "(no goal)",
+     None, ("readers-8", "rustdb", "commits_per_s"), None),
 ]
 
 

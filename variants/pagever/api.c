@@ -25,13 +25,18 @@
  *                the page's versions newer than T still linked (those other
  *                live readers see, and those not yet trimmed: at most the
  *                trimmer's backlog, bounded by the writer's back-pressure).
- *   end_read     one trylock of the trim lock (a trim pass over the kept
- *                versions if it succeeds, else nothing) and one sem_post.
+ *   end_read     one trylock of the trim lock; if it succeeds, a turn of
+ *                upkeep (trimmer.c): trim passes of at most READER_BATCHES
+ *                x TRIMMER_BATCH new versions and the kept ones, the reuse
+ *                of what the walks released (a page copy per page moved
+ *                home) and a refill of at most REFILL_SLABS slabs; work,
+ *                no wait.  Else, or when a batch is left, one sem_post to
+ *                the trimmer.
  *   begin_write  waits for another thread's open transaction (the writer
  *                mutex), never for a reader or the trimmer.
  *   write_page   one exchange to claim a free home slot; one exchange to
- *                take the pool; when the pool is empty and the trimmer is
- *                QUEUE_LIMIT versions behind, a trylock and one bounded
+ *                take the pool; when the pool is empty and QUEUE_LIMIT
+ *                versions wait undecided, a trylock and one bounded
  *                batch of trimming (trimmer.c); else an mmap and its page
  *                faults (writer_allocs).
  *   commit       per page one head CAS, retried at most once (a move home
@@ -41,8 +46,8 @@
  *                that takes the queue meanwhile; one read of each used
  *                reader slot; a sem_post; the bounded batch above.
  *   trimmer      takes the trim lock (waiting for at most one end_read's
- *                pass or one writer's batch); never waits for a walk: a
- *                batch whose walks are not over is polled again next pass.
+ *                turn or one writer's batch); never waits for a walk: a
+ *                batch whose walks are not over is polled again next turn.
  * Nothing a reader does makes the writer wait or fault, and no grace
  * period interrupts it: reuse waits on the readers' own walk counters.
  */
@@ -119,6 +124,7 @@ int pagever_open(const struct pagever_options *o, pagever **out)
 	if (!s)
 		return PAGEVER_ENOMEM;
 	memset(s, 0, sizeof *s);
+	atomic_flag_clear(&s->refilling);
 	s->pages = o->pages;
 	s->page_size = o->page_size;
 	s->reader_slots = o->reader_slots;
@@ -265,14 +271,10 @@ int pagever_end_read(pagever_reader *reader)
 	/* Release: a trimmer that loads the new count (acquire) rescans after
 	 * this slot's release. */
 	atomic_fetch_add_explicit(&s->reads_ended, 1, memory_order_release);
-	/* Free what only this reader could see now, if no one else is
-	 * trimming; either way the trimmer reuses it (and moves pages home)
-	 * at once. */
-	if (pv_trim_trylock(s)) {
-		pv_trim_pass(s, true, 0);
-		pv_trim_unlock(s);
-	}
-	pv_trimmer_wake(s);
+	/* The reader pays for the history kept for it: a turn of upkeep if
+	 * no one else is doing it, else the trimmer takes the turn. */
+	if (!pv_reader_upkeep(s))
+		pv_trimmer_wake(s);
 	return PAGEVER_OK;
 }
 
@@ -436,6 +438,12 @@ int pagever_commit(pagever *s, uint64_t *commit_out)
 	atomic_store(&s->committed, commit);
 	if (k) {
 		count_visible(s, commit);
+		/* Relaxed: a hint (the back-pressure's and the trimmer's).
+		 * Counted before the push, so that a pass that decides these
+		 * versions never subtracts them first: the count is at least
+		 * the versions undecided. */
+		uint64_t before = atomic_fetch_add_explicit(&s->queued, k,
+		                                            memory_order_relaxed);
 		/* Relaxed: a first guess, checked and published by the CAS. */
 		struct version *top = atomic_load_explicit(&s->queue,
 		                                           memory_order_relaxed);
@@ -447,9 +455,6 @@ int pagever_commit(pagever *s, uint64_t *commit_out)
 		while (!atomic_compare_exchange_weak_explicit(
 			       &s->queue, &top, s->replaced[0],
 			       memory_order_release, memory_order_relaxed));
-		/* Relaxed: a hint for waking the trimmer. */
-		uint64_t before = atomic_fetch_add_explicit(&s->queued, k,
-		                                            memory_order_relaxed);
 		pv_writer_note_queued(s, before, before + k);
 	}
 	s->dirty_count = 0;

@@ -159,7 +159,7 @@ struct pagever {
 	char *carve_slab;             /* writer (or open) */
 	size_t carve_next;
 	struct slab_list carved;      /* writer (or open) */
-	struct slab_list refilled;    /* trimmer */
+	struct slab_list refilled;    /* the holder of `refilling` */
 	_Atomic uint64_t mapped_bytes;
 	uint64_t table_bytes;         /* page table and slots, fixed at open */
 	/* Freed versions: a stack pushed by the trimmer (and the writer) and
@@ -167,13 +167,20 @@ struct pagever {
 	_Atomic(struct version *) pool;
 	_Atomic uint64_t pooled;      /* about how many */
 	_Atomic uint64_t taken;       /* versions the writer has used */
-	uint64_t refill_taken;        /* trimmer: `taken` at its last refill */
+	uint64_t refill_taken;        /* `refilling`: `taken` at the last refill */
+	/* Held by whoever refills the pool (the trimmer, an end_read). */
+	atomic_flag refilling;
 
 	/* Trimming. */
 	pthread_mutex_t trim_lock;
 	const void *trim_owner;       /* checks: the holder, or NULL */
 	/* Writer -> trimmer: replaced versions (a Treiber stack). */
 	_Atomic(struct version *) queue;
+	/* Versions replaced and not yet decided, in the queue or the
+	 * backlog: added by the writer before its push, subtracted by the
+	 * pass that decides them.  (Reset when a pass took the queue, it
+	 * hid a backlog that grew without bound behind passes of one
+	 * batch: at 100,000 commits/s the back-pressure never acted.) */
 	_Atomic uint64_t queued;
 	/* trim lock: taken from the queue, not yet decided (a pass decides
 	 * at most its limit) */
@@ -225,7 +232,8 @@ void pv_store_close(struct pagever *s);
 struct version *pv_version_get(struct pagever *s);
 /* Gives a dead version to the pool (the trimmer, or the writer). */
 void pv_version_put(struct pagever *s, struct version *v);
-/* The trimmer's refill: maps and faults in slabs ahead of need. */
+/* The refill: maps and faults in slabs ahead of need.  The trimmer or an
+ * end_read; returns at once when the other is refilling. */
 void pv_pool_refill(struct pagever *s);
 
 /* ---- readers.c ---- */
@@ -318,6 +326,9 @@ void pv_writer_note_queued(struct pagever *s, uint64_t before,
                            uint64_t after);
 void pv_trimmer_stop(struct pagever *s);
 void pv_trimmer_wake(struct pagever *s);
+/* An ending reader's turn of upkeep, if the trim lock is free; true when
+ * nothing is left for the trimmer. */
+bool pv_reader_upkeep(struct pagever *s);
 /* The writer's back-pressure: when the trimmer has fallen behind, trims
  * and reuses one bounded batch itself, if the trim lock is free. */
 void pv_writer_catch_up(struct pagever *s);

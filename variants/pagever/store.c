@@ -236,7 +236,7 @@ struct version *pv_version_get(struct pagever *s)
 	return v;
 }
 
-void pv_pool_refill(struct pagever *s)
+static void pool_refill(struct pagever *s)
 {
 	/* Relaxed: hints; a wrong guess costs a slab, or a writer's map. */
 	uint64_t taken = atomic_load_explicit(&s->taken, memory_order_relaxed);
@@ -266,4 +266,16 @@ void pv_pool_refill(struct pagever *s)
 		for (size_t j = 0; j < s->per_slab; j++)
 			pv_version_put(s, (struct version *)slab + j);
 	}
+}
+
+void pv_pool_refill(struct pagever *s)
+{
+	/* The trimmer and an ending reader may both come here: one refills,
+	 * the other goes on (no wait).  Acquire and release: the winner sees
+	 * refill_taken and the refilled list as the last one left them. */
+	if (atomic_flag_test_and_set_explicit(&s->refilling,
+	                                      memory_order_acquire))
+		return;
+	pool_refill(s);
+	atomic_flag_clear_explicit(&s->refilling, memory_order_release);
 }

@@ -105,8 +105,6 @@ uint64_t pv_trim_pass(struct pagever *s, bool rescan, uint64_t limit)
 	 * judges (pv_slot_announce's argument). */
 	struct version *fresh = atomic_exchange_explicit(&s->queue, NULL,
 	                                                 memory_order_acquire);
-	/* Relaxed: a hint for when to wake the trimmer early. */
-	atomic_store_explicit(&s->queued, 0, memory_order_relaxed);
 	if (fresh) {
 		struct version *last = fresh;
 		while (last->link)
@@ -151,5 +149,7 @@ uint64_t pv_trim_pass(struct pagever *s, bool rescan, uint64_t limit)
 			pv_unlink(s, v);
 		}
 	}
+	/* Relaxed: a hint, as the writer's add. */
+	atomic_fetch_sub_explicit(&s->queued, decided, memory_order_relaxed);
 	return decided;
 }
