@@ -437,9 +437,9 @@ def pvf_tails_met(data):
 def pvf_tails_steal(data):
     """The two repeats with the largest p99.9 ratios are the two in which
     pagever's side had the most steal, over 2 s in each."""
-    path = os.path.join(data.dir, "pagever-figures", data.host + ".csv")
-    rows = runs.read_csv(path)[1]
+    # pagever_figure first: it says Missing when the file is absent.
     ratios = [(v, r) for r, v in pagever_figure(data, 2) if v is not None]
+    rows = runs.read_csv(os.path.join(data.dir, "pagever-figures", data.host + ".csv"))[1]
     steal = {r: pagever_figures.value(rows, "floor", r, "pagever", "steal_ms") for _, r in ratios}
     need(len(ratios) >= 3 and all(runs.is_number(s) for s in steal.values()) or None,
          "pagever-figures: steal")
