@@ -151,7 +151,8 @@ PAGEVER_API const void *pagever_page(pagever_reader *reader, uint64_t pageno);
 
 /* Ends the read: page pointers it returned become invalid, and versions
  * kept only for it are freed at once when the trim lock is free, else by
- * the trimmer within about a millisecond.  Returns PAGEVER_OK,
+ * the next ending read, or by the trimmer once no read has ended for
+ * 50 ms.  Returns PAGEVER_OK,
  * PAGEVER_EINVAL (a NULL handle) or PAGEVER_ESTATE (not reading).
  * Waits for nothing: it tries the trim lock once and otherwise wakes the
  * trimmer.  Cost, when it gets the lock: the store's upkeep, which readers
