@@ -464,6 +464,12 @@ def pvf_allocs(data):
 REMEASURED = ("pagever-figures", "rustdb-pagever", "scan-write")
 
 
+def swept(data):
+    """The result folders measured at the sweeps' commit: all but quick/
+    and REMEASURED."""
+    return [n for n in sorted(os.listdir(data.dir)) if n != "quick" and n not in REMEASURED]
+
+
 def commits_of(data, names):
     """The commits the metas of `names` name, and those of them that were
     measured from a dirty tree."""
@@ -483,8 +489,7 @@ def commits_of(data, names):
 def single_commit(data):
     """Every meta under results/ (but quick/ and REMEASURED) names the same
     commit and a clean tree."""
-    names = [n for n in sorted(os.listdir(data.dir)) if n != "quick" and n not in REMEASURED]
-    commits, dirty = commits_of(data, names)
+    commits, dirty = commits_of(data, swept(data))
     need(commits or None, "no meta")
     return len(commits) == 1 and not dirty, \
         f"{len(commits)} commit(s): {' '.join(sorted(c[:12] for c in commits))}; dirty: {' '.join(dirty) or 'none'}"
@@ -496,7 +501,7 @@ def remeasured_commit(data):
     rest's."""
     mine, dirty = commits_of(data, REMEASURED)
     need(mine or None, "no meta of " + ", ".join(REMEASURED))
-    rest, _ = commits_of(data, [n for n in sorted(os.listdir(data.dir)) if n != "quick" and n not in REMEASURED])
+    rest, _ = commits_of(data, swept(data))
     return len(mine) == 1 and not dirty and not (mine & rest), \
         f"{' '.join(sorted(c[:12] for c in mine))} ({'dirty: ' + ' '.join(dirty) if dirty else 'clean'}); the rest at {' '.join(sorted(c[:12] for c in rest))}"
 

@@ -1,8 +1,9 @@
 /*
  * trimmer.c — who does the upkeep, and when.  Owns: upkeep_locked, one
- * turn of it (refill the pool, a trim pass, reuse what the wait for chain walks has
- * released, move pages home); the reader's turn at end_read; the trimmer
- * thread, which covers the times when no read ends; and
+ * batch of it under the trim lock (a trim pass, reuse of what the wait for
+ * chain walks has released, moves home); the reader's turn at end_read
+ * (batches, then a pool refill); the trimmer thread, which covers the
+ * times when no read ends; and
  * pv_writer_catch_up, the bounded batch the writer does itself when
  * neither has kept up, so that history stays bounded at any write rate
  * without the writer ever waiting.
@@ -32,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../clock.h"
 #include "internal.h"
 
 /* The trimmer looks at new history at least this often... */
@@ -93,16 +95,17 @@ static void wait_for_work(struct pagever *s)
 		;
 }
 
-/* One turn of upkeep, `rescan` or not; returns the versions the trim pass
- * decided.  Without the lock: the caller holds it. */
-static uint64_t upkeep_locked(struct pagever *s, uint64_t limit)
+/* One batch of upkeep: a trim pass over at most TRIMMER_BATCH new versions
+ * (and the kept ones, if a read ended since the last rescan), then reuse.
+ * Returns the versions the pass decided.  The caller holds the trim lock. */
+static uint64_t upkeep_locked(struct pagever *s)
 {
 	/* Acquire: pairs with end_read's release increment; a read that
 	 * ended since the last rescan may free kept versions. */
 	bool rescan = atomic_load_explicit(&s->reads_ended,
 	                                   memory_order_acquire) !=
 	              s->rescanned_at;
-	uint64_t decided = pv_trim_pass(s, rescan, limit);
+	uint64_t decided = pv_trim_pass(s, rescan, TRIMMER_BATCH);
 	reclaim(s, true);
 	return decided;
 }
@@ -119,19 +122,12 @@ bool pv_reader_upkeep(struct pagever *s)
 	 * next end_read or the writer's catch-up. */
 	uint64_t decided = 0;
 	for (unsigned i = 0; i < READER_BATCHES; i++)
-		if ((decided = upkeep_locked(s, TRIMMER_BATCH)) < TRIMMER_BATCH)
+		if ((decided = upkeep_locked(s)) < TRIMMER_BATCH)
 			break;
 	pv_trim_unlock(s);
 	pv_pool_refill(s);
 	/* More left: the trimmer goes on with it if reads stop ending. */
 	return decided < TRIMMER_BATCH;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static void *trimmer_main(void *arg)
@@ -154,7 +150,7 @@ static void *trimmer_main(void *arg)
 		 * with acquire, and the queue's exchange is exact. */
 		uint64_t ended = atomic_load_explicit(&s->reads_ended,
 		                                      memory_order_relaxed);
-		uint64_t now = now_ns();
+		uint64_t now = sb_now_ns();
 		if (ended != seen_ended) {
 			seen_ended = ended;
 			last_end = now;
@@ -178,7 +174,7 @@ static void *trimmer_main(void *arg)
 		uint64_t decided;
 		do {
 			pv_trim_lock(s);
-			decided = upkeep_locked(s, TRIMMER_BATCH);
+			decided = upkeep_locked(s);
 			pv_trim_unlock(s);
 		} while (decided == TRIMMER_BATCH);
 		if (last)
